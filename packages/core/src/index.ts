@@ -1,0 +1,38 @@
+export { PlinthError, isPlinthError, defineErrors, coreErrors, ERROR_CODES } from './errors.js';
+export type {
+  PlinthErrorOptions,
+  ErrorCodeSpec,
+  ErrorCatalogue,
+  RaiseOptions,
+  CoreErrorCode,
+} from './errors.js';
+
+export { TypedEmitter } from './events.js';
+export type { EventName, EventMap, AnyEventListener } from './events.js';
+
+export { systemClock, ManualClock, withTimeout } from './clock.js';
+export type { Clock, TimerHandle } from './clock.js';
+
+export { uuidv7, createIdGenerator, isUuid, isUuidV7, uuidv7Time } from './ids.js';
+export type { IdGenerator, IdGeneratorOptions } from './ids.js';
+
+export { canonicalJson } from './canonical-json.js';
+
+export {
+  sha256Hex,
+  digestOf,
+  contentDigest,
+  isDigest,
+  assertDigest,
+  StreamingDigest,
+} from './hash.js';
+export type { Digest } from './hash.js';
+
+export { noopLogger, MemoryLogger } from './logger.js';
+export type { Logger, LogFn, LogLevel, LogRecord } from './logger.js';
+
+export { Lifecycle, closeAll } from './lifecycle.js';
+export type { Closeable } from './lifecycle.js';
+
+export { resolveOptions, mergeOptions, check } from './options.js';
+export type { OptionCheck, OptionSpec, ResolveOptionsArgs } from './options.js';
