@@ -1,3 +1,6 @@
 import { defineLibConfig } from '../../scripts/tsup.base.js';
 
-export default defineLibConfig({ index: 'src/index.ts' });
+export default defineLibConfig(
+  { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts' },
+  { external: ['vitest'] },
+);

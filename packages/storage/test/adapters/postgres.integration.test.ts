@@ -25,7 +25,7 @@ import {
 import { encodeIndexValue, prefixRange } from '../../src/internal/index-value.js';
 import { compareKeys } from '../../src/internal/order.js';
 import { runAdapterSuite } from '../../src/testing/adapter-suite.js';
-import { describeWithService } from '../support/services.js';
+import { describeWithService } from '@plinth/core/testing';
 
 // ── helpers (no server) ─────────────────────────────────────────────────────────────────────
 
