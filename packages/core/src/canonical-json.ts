@@ -14,7 +14,7 @@ import { coreErrors } from './errors.js';
  * throw `E_INVALID_ARGUMENT` with the JSON pointer of the bad value.
  */
 export function canonicalJson(value: unknown): string {
-  const out = write(value, '', '', new Set<object>());
+  const out = write(value, '', [], []);
   if (out === undefined) {
     throw coreErrors.create(
       'E_INVALID_ARGUMENT',
@@ -31,7 +31,15 @@ function describe(value: unknown): string {
   return typeof value;
 }
 
-function invalid(path: string, what: string): never {
+/** The JSON pointer of the value being written: built only when an error needs it. */
+function pointer(keys: ReadonlyArray<string | number>): string {
+  let p = '';
+  for (const k of keys) p += '/' + String(k).replace(/~/g, '~0').replace(/\//g, '~1');
+  return p;
+}
+
+function invalid(keys: ReadonlyArray<string | number>, what: string): never {
+  const path = pointer(keys);
   throw coreErrors.create(
     'E_INVALID_ARGUMENT',
     `canonical JSON cannot represent ${what} at "${path}"`,
@@ -39,25 +47,28 @@ function invalid(path: string, what: string): never {
   );
 }
 
-function pointerSegment(key: string): string {
-  return key.replace(/~/g, '~0').replace(/\//g, '~1');
-}
-
 /**
  * Returns undefined for values JSON omits (undefined, functions, symbols). `key` is the property
  * name or array index holding `value` ('' at the top), as `JSON.stringify` passes it to `toJSON`.
+ * `keys` is the path to `value` and `stack` the objects being written (cycle detection); both
+ * are pushed and popped in place so the hot path allocates nothing but the output.
  */
-function write(value: unknown, key: string, path: string, stack: Set<object>): string | undefined {
+function write(
+  value: unknown,
+  key: string | number,
+  keys: Array<string | number>,
+  stack: object[],
+): string | undefined {
   switch (typeof value) {
     case 'string':
-      return JSON.stringify(value);
+      return quote(value);
     case 'number':
-      if (!Number.isFinite(value)) invalid(path, String(value));
-      return JSON.stringify(value);
+      if (!Number.isFinite(value)) invalid(keys, String(value));
+      return String(value);
     case 'boolean':
       return value ? 'true' : 'false';
     case 'bigint':
-      return invalid(path, `a BigInt (${value}n)`);
+      return invalid(keys, `a BigInt (${value}n)`);
     case 'undefined':
     case 'function':
     case 'symbol':
@@ -70,51 +81,62 @@ function write(value: unknown, key: string, path: string, stack: Set<object>): s
   let obj = value as object;
   const toJSON = (obj as { toJSON?: unknown }).toJSON;
   if (typeof toJSON === 'function') {
-    const replaced: unknown = toJSON.call(obj, key);
+    const replaced: unknown = toJSON.call(obj, String(key));
     if (typeof replaced !== 'object' || replaced === null) {
-      return write(replaced, key, path, stack);
+      return write(replaced, key, keys, stack);
     }
     obj = replaced;
   }
+  const isArray = Array.isArray(obj);
   if (
-    obj instanceof Number ||
-    obj instanceof String ||
-    obj instanceof Boolean ||
-    obj instanceof BigInt
+    !isArray &&
+    Object.getPrototypeOf(obj) !== Object.prototype &&
+    (obj instanceof Number ||
+      obj instanceof String ||
+      obj instanceof Boolean ||
+      obj instanceof BigInt)
   ) {
-    return write(obj.valueOf(), key, path, stack);
+    return write(obj.valueOf(), key, keys, stack);
   }
-  if (stack.has(obj)) invalid(path, 'a cycle');
-  stack.add(obj);
-  try {
-    if (Array.isArray(obj)) {
-      let s = '[';
-      for (let i = 0; i < obj.length; i++) {
-        if (i > 0) s += ',';
-        s += write(obj[i], String(i), `${path}/${i}`, stack) ?? 'null';
-      }
-      return s + ']';
+  if (stack.includes(obj)) invalid(keys, 'a cycle');
+  stack.push(obj);
+  let s: string;
+  if (isArray) {
+    const arr = obj as unknown[];
+    s = '[';
+    for (let i = 0; i < arr.length; i++) {
+      if (i > 0) s += ',';
+      keys.push(i);
+      s += write(arr[i], i, keys, stack) ?? 'null';
+      keys.pop();
     }
-    const keys = Object.keys(obj);
-    if (!isSorted(keys)) keys.sort();
-    let s = '{';
+    s += ']';
+  } else {
+    const names = Object.keys(obj);
+    if (!isSorted(names)) names.sort();
+    s = '{';
     let first = true;
-    for (const k of keys) {
-      const v = write(
-        (obj as Record<string, unknown>)[k],
-        k,
-        `${path}/${pointerSegment(k)}`,
-        stack,
-      );
+    for (const k of names) {
+      keys.push(k);
+      const v = write((obj as Record<string, unknown>)[k], k, keys, stack);
+      keys.pop();
       if (v === undefined) continue;
-      if (!first) s += ',';
-      first = false;
-      s += JSON.stringify(k) + ':' + v;
+      if (first) first = false;
+      else s += ',';
+      s += quote(k) + ':' + v;
     }
-    return s + '}';
-  } finally {
-    stack.delete(obj);
+    s += '}';
   }
+  stack.pop();
+  return s;
+}
+
+// eslint-disable-next-line no-control-regex -- the characters JSON must escape
+const NEEDS_ESCAPE = /[\u0000-\u001f"\\\ud800-\udfff]/;
+
+/** JSON string literal; the common no-escape case skips `JSON.stringify`. */
+function quote(str: string): string {
+  return str.length < 5000 && !NEEDS_ESCAPE.test(str) ? '"' + str + '"' : JSON.stringify(str);
 }
 
 function isSorted(keys: string[]): boolean {
