@@ -1,0 +1,175 @@
+import { ptr } from '../../internal/json.js';
+import type { SchemaChange } from '../../types.js';
+import { type AvroField, type AvroNode, unqualify } from './schema.js';
+
+/**
+ * The Avro specification's schema resolution ("Schema Resolution"), as a static check: can a
+ * reader with schema `reader` read every datum written with `writer`? Incompatibilities are
+ * named after the Java reference's `SchemaIncompatibilityType`.
+ */
+const PROMOTIONS: Record<string, readonly string[]> = {
+  int: ['long', 'float', 'double'],
+  long: ['float', 'double'],
+  float: ['double'],
+  string: ['bytes'],
+  bytes: ['string'],
+};
+
+function describe(n: AvroNode): string {
+  if (n.kind === 'primitive') return n.type;
+  if (n.kind === 'record' || n.kind === 'enum' || n.kind === 'fixed') return `${n.kind} ${n.name}`;
+  return n.kind;
+}
+
+/** Whether the writer's name is the reader's name or one of its aliases (unqualified). */
+export function namesMatch(
+  reader: AvroNode & { name: string; aliases: readonly string[] },
+  writer: { name: string },
+): boolean {
+  const w = unqualify(writer.name);
+  return unqualify(reader.name) === w || reader.aliases.some((a) => unqualify(a) === w);
+}
+
+/** The writer field a reader field reads: same name, or one of the reader field's aliases. */
+export function writerFieldFor(
+  rf: AvroField,
+  writerFields: readonly AvroField[],
+): AvroField | undefined {
+  return (
+    writerFields.find((wf) => wf.name === rf.name) ??
+    writerFields.find((wf) => rf.aliases.includes(wf.name))
+  );
+}
+
+export class AvroResolver {
+  readonly #assumed = new Map<AvroNode, Set<AvroNode>>();
+  readonly #memo = new Map<AvroNode, Map<AvroNode, boolean>>();
+
+  /** Incompatibilities of reading `writer` data as `reader`. */
+  check(reader: AvroNode, writer: AvroNode, path = ''): SchemaChange[] {
+    const out: SchemaChange[] = [];
+    this.#check(reader, writer, path, out);
+    return out;
+  }
+
+  /** Fast yes/no, memoised per node pair. */
+  canRead(reader: AvroNode, writer: AvroNode): boolean {
+    let m = this.#memo.get(reader);
+    if (m === undefined) this.#memo.set(reader, (m = new Map()));
+    const hit = m.get(writer);
+    if (hit !== undefined) return hit;
+    const out: SchemaChange[] = [];
+    this.#check(reader, writer, '', out, true);
+    const ok = out.length === 0;
+    m.set(writer, ok);
+    return ok;
+  }
+
+  #check(r: AvroNode, w: AvroNode, path: string, out: SchemaChange[], stopEarly = false): void {
+    const fail = (rule: string, message: string, p = path) => {
+      out.push({ rule, path: p, severity: 'breaking', message });
+    };
+    if (w.kind === 'union') {
+      w.branches.forEach((b, i) => {
+        if (stopEarly && out.length > 0) return;
+        this.#check(r, b, ptr(path, i), out, stopEarly);
+      });
+      return;
+    }
+    if (r.kind === 'union') {
+      if (!r.branches.some((b) => this.canRead(b, w))) {
+        fail(
+          'AVRO_MISSING_UNION_BRANCH',
+          `reader union has no branch that can read the writer's ${describe(w)}`,
+        );
+      }
+      return;
+    }
+    if (r.kind === 'primitive' && w.kind === 'primitive') {
+      if (r.type !== w.type && !(PROMOTIONS[w.type] ?? []).includes(r.type)) {
+        fail('AVRO_TYPE_MISMATCH', `reader type ${r.type} cannot read writer type ${w.type}`);
+      }
+      return;
+    }
+    if (r.kind !== w.kind) {
+      fail('AVRO_TYPE_MISMATCH', `reader ${describe(r)} cannot read writer ${describe(w)}`);
+      return;
+    }
+    switch (r.kind) {
+      case 'array':
+        this.#check(r.items, (w as typeof r).items, ptr(path, 'items'), out, stopEarly);
+        return;
+      case 'map':
+        this.#check(r.values, (w as typeof r).values, ptr(path, 'values'), out, stopEarly);
+        return;
+      case 'fixed': {
+        const wf = w as typeof r;
+        if (!namesMatch(r, wf))
+          fail(
+            'AVRO_NAME_MISMATCH',
+            `reader fixed ${r.name} does not match writer ${wf.name} (no alias)`,
+            ptr(path, 'name'),
+          );
+        else if (r.size !== wf.size)
+          fail(
+            'AVRO_FIXED_SIZE_MISMATCH',
+            `fixed ${r.name}: reader size ${r.size}, writer size ${wf.size}`,
+            ptr(path, 'size'),
+          );
+        return;
+      }
+      case 'enum': {
+        const we = w as typeof r;
+        if (!namesMatch(r, we)) {
+          fail(
+            'AVRO_NAME_MISMATCH',
+            `reader enum ${r.name} does not match writer ${we.name} (no alias)`,
+            ptr(path, 'name'),
+          );
+          return;
+        }
+        const missing = we.symbols.filter((s) => !r.symbols.includes(s));
+        if (missing.length > 0 && r.default === undefined) {
+          fail(
+            'AVRO_MISSING_ENUM_SYMBOLS',
+            `reader enum ${r.name} lacks writer symbols ${missing.join(', ')} and has no default`,
+            ptr(path, 'symbols'),
+          );
+        }
+        return;
+      }
+      case 'record': {
+        const wr = w as typeof r;
+        if (!namesMatch(r, wr)) {
+          fail(
+            'AVRO_NAME_MISMATCH',
+            `reader record ${r.name} does not match writer ${wr.name} (no alias)`,
+            ptr(path, 'name'),
+          );
+          return;
+        }
+        let assumed = this.#assumed.get(r);
+        if (assumed === undefined) this.#assumed.set(r, (assumed = new Set()));
+        if (assumed.has(wr)) return; // recursive types: assume the pair resolves while checking it
+        assumed.add(wr);
+        try {
+          r.fields.forEach((rf, i) => {
+            if (stopEarly && out.length > 0) return;
+            const wf = writerFieldFor(rf, wr.fields);
+            const fp = ptr(ptr(path, 'fields'), i);
+            if (wf === undefined) {
+              if (!rf.hasDefault)
+                fail(
+                  'AVRO_READER_FIELD_MISSING_DEFAULT',
+                  `reader field ${r.name}.${rf.name} is not written and has no default`,
+                  fp,
+                );
+            } else this.#check(rf.type, wf.type, ptr(fp, 'type'), out, stopEarly);
+          });
+        } finally {
+          assumed.delete(wr);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,350 @@
+import { invalidSchema, validationErrors } from '../../errors.js';
+import { isObject, ptr } from '../../internal/json.js';
+
+/** Avro primitive type names. */
+export const PRIMITIVES = [
+  'null',
+  'boolean',
+  'int',
+  'long',
+  'float',
+  'double',
+  'bytes',
+  'string',
+] as const;
+export type AvroPrimitive = (typeof PRIMITIVES)[number];
+
+interface Base {
+  readonly logicalType?: string;
+  readonly attrs: Readonly<Record<string, unknown>>;
+}
+export interface AvroNamed extends Base {
+  readonly name: string; // full name
+  readonly aliases: readonly string[]; // full names
+  readonly doc?: string;
+}
+export interface AvroField {
+  readonly name: string;
+  readonly aliases: readonly string[];
+  readonly type: AvroNode;
+  readonly hasDefault: boolean;
+  readonly default?: unknown;
+  readonly doc?: string;
+  readonly order: string;
+}
+export type AvroNode =
+  | (Base & { readonly kind: 'primitive'; readonly type: AvroPrimitive })
+  | (AvroNamed & { readonly kind: 'record'; fields: AvroField[] })
+  | (AvroNamed & {
+      readonly kind: 'enum';
+      readonly symbols: readonly string[];
+      readonly default?: string;
+    })
+  | (AvroNamed & { readonly kind: 'fixed'; readonly size: number })
+  | (Base & { readonly kind: 'array'; readonly items: AvroNode })
+  | (Base & { readonly kind: 'map'; readonly values: AvroNode })
+  | (Base & { readonly kind: 'union'; readonly branches: readonly AvroNode[] });
+
+const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const RESERVED = new Set([
+  'type',
+  'name',
+  'namespace',
+  'fields',
+  'items',
+  'values',
+  'symbols',
+  'size',
+  'aliases',
+  'doc',
+  'default',
+  'order',
+  'logicalType',
+]);
+
+export function unqualify(name: string): string {
+  const i = name.lastIndexOf('.');
+  return i < 0 ? name : name.slice(i + 1);
+}
+
+function qualify(name: string, namespace: string | undefined): string {
+  if (name.includes('.')) return name;
+  return namespace ? `${namespace}.${name}` : name;
+}
+
+function checkName(name: unknown, where: string, what: string): string {
+  if (typeof name !== 'string' || name === '')
+    invalidSchema('avro', `${what} needs a non-empty "name"`, where);
+  for (const part of name.split('.')) {
+    if (!NAME_RE.test(part))
+      invalidSchema('avro', `${what} name "${name}" is not a valid Avro name`, where);
+  }
+  return name;
+}
+
+function extraAttrs(o: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) if (!RESERVED.has(k)) out[k] = v;
+  return out;
+}
+
+/** Named types by full name, shared by a schema and its references. */
+export type AvroRegistry = Map<string, AvroNode>;
+
+/**
+ * Parses an Avro schema (JSON value) into a typed graph, checking it as the specification says
+ * and reporting the JSON pointer of what is wrong. Named types are shared nodes, so recursive
+ * schemas become cyclic graphs.
+ */
+export function parseAvro(schema: unknown, registry: AvroRegistry, maxDepth: number): AvroNode {
+  const pending: Array<() => void> = [];
+  const node = parseNode(schema, '', undefined, registry, 0, maxDepth, pending);
+  for (const p of pending) p();
+  return node;
+}
+
+function parseNode(
+  s: unknown,
+  where: string,
+  namespace: string | undefined,
+  reg: AvroRegistry,
+  depth: number,
+  maxDepth: number,
+  pending: Array<() => void>,
+): AvroNode {
+  if (depth > maxDepth) {
+    throw validationErrors.create(
+      'E_LIMIT_EXCEEDED',
+      `Avro schema nests deeper than limits.maxSchemaDepth (${maxDepth})`,
+      {
+        details: { limit: 'maxSchemaDepth', location: where },
+      },
+    );
+  }
+  const next = (x: unknown, w: string, ns = namespace) =>
+    parseNode(x, w, ns, reg, depth + 1, maxDepth, pending);
+  if (typeof s === 'string') {
+    if ((PRIMITIVES as readonly string[]).includes(s))
+      return { kind: 'primitive', type: s as AvroPrimitive, attrs: {} };
+    const found = reg.get(qualify(s, namespace)) ?? reg.get(s);
+    if (found === undefined) {
+      throw validationErrors.create(
+        'E_MISSING_REFERENCE',
+        `Avro schema refers to type "${s}" at ${where || 'the root'}, which is not defined before it nor among the references`,
+        {
+          details: { format: 'avro', reference: s, location: where },
+        },
+      );
+    }
+    return found;
+  }
+  if (Array.isArray(s)) {
+    if (s.length === 0) invalidSchema('avro', 'a union needs at least one branch', where);
+    const branches = s.map((b, i) => next(b, ptr(where, i)));
+    const keys = new Set<string>();
+    branches.forEach((b, i) => {
+      if (b.kind === 'union')
+        invalidSchema('avro', 'a union may not directly contain a union', ptr(where, i));
+      const key = branchKey(b);
+      if (keys.has(key))
+        invalidSchema(
+          'avro',
+          `a union may not contain two branches of type "${key}"`,
+          ptr(where, i),
+        );
+      keys.add(key);
+    });
+    return { kind: 'union', branches, attrs: {} };
+  }
+  if (!isObject(s))
+    return invalidSchema('avro', 'expected a type name, an object or a union array', where);
+  const type = s.type;
+  const logicalType = typeof s.logicalType === 'string' ? s.logicalType : undefined;
+  const base =
+    logicalType === undefined ? { attrs: extraAttrs(s) } : { logicalType, attrs: extraAttrs(s) };
+  if (typeof type === 'string' && (PRIMITIVES as readonly string[]).includes(type)) {
+    checkLogical(logicalType, type, s, where);
+    return { kind: 'primitive', type: type as AvroPrimitive, ...base };
+  }
+  if (type === 'array') {
+    if (!('items' in s)) invalidSchema('avro', 'an array needs "items"', where);
+    return { kind: 'array', items: next(s.items, ptr(where, 'items')), ...base };
+  }
+  if (type === 'map') {
+    if (!('values' in s)) invalidSchema('avro', 'a map needs "values"', where);
+    return { kind: 'map', values: next(s.values, ptr(where, 'values')), ...base };
+  }
+  if (type === 'record' || type === 'error' || type === 'enum' || type === 'fixed') {
+    const short = checkName(s.name, where, type);
+    const ns =
+      typeof s.namespace === 'string' && s.namespace !== '' && !short.includes('.')
+        ? s.namespace
+        : short.includes('.')
+          ? short.slice(0, short.lastIndexOf('.'))
+          : namespace;
+    const name = qualify(short, ns);
+    if (reg.has(name)) invalidSchema('avro', `type "${name}" is defined twice`, ptr(where, 'name'));
+    const aliases = Array.isArray(s.aliases)
+      ? s.aliases.map((a, i) => qualify(checkName(a, ptr(ptr(where, 'aliases'), i), 'alias'), ns))
+      : [];
+    const named = { name, aliases, ...(typeof s.doc === 'string' ? { doc: s.doc } : {}), ...base };
+    if (type === 'fixed') {
+      if (typeof s.size !== 'number' || !Number.isInteger(s.size) || s.size < 0)
+        invalidSchema('avro', 'a fixed needs a non-negative integer "size"', ptr(where, 'size'));
+      checkLogical(logicalType, 'fixed', s, where);
+      const node: AvroNode = { kind: 'fixed', size: s.size, ...named };
+      reg.set(name, node);
+      return node;
+    }
+    if (type === 'enum') {
+      if (!Array.isArray(s.symbols))
+        invalidSchema('avro', 'an enum needs a "symbols" array', where);
+      const symbols = s.symbols.map((x, i) =>
+        checkName(x, ptr(ptr(where, 'symbols'), i), 'enum symbol'),
+      );
+      if (new Set(symbols).size !== symbols.length)
+        invalidSchema('avro', 'enum symbols must be unique', ptr(where, 'symbols'));
+      if (
+        s.default !== undefined &&
+        (typeof s.default !== 'string' || !symbols.includes(s.default))
+      )
+        invalidSchema('avro', 'an enum default must be one of its symbols', ptr(where, 'default'));
+      const node: AvroNode = {
+        kind: 'enum',
+        symbols,
+        ...(typeof s.default === 'string' ? { default: s.default } : {}),
+        ...named,
+      };
+      reg.set(name, node);
+      return node;
+    }
+    if (!Array.isArray(s.fields)) invalidSchema('avro', 'a record needs a "fields" array', where);
+    const node = { kind: 'record' as const, fields: [] as AvroField[], ...named };
+    reg.set(name, node);
+    const seen = new Set<string>();
+    s.fields.forEach((f, i) => {
+      const fw = ptr(ptr(where, 'fields'), i);
+      if (!isObject(f)) invalidSchema('avro', 'a field must be an object', fw);
+      const fname = checkName(f.name, fw, 'field');
+      if (seen.has(fname))
+        invalidSchema('avro', `field "${fname}" is defined twice`, ptr(fw, 'name'));
+      seen.add(fname);
+      if (!('type' in f)) invalidSchema('avro', `field "${fname}" needs a "type"`, fw);
+      const ftype = next(f.type, ptr(fw, 'type'), ns);
+      const order = typeof f.order === 'string' ? f.order : 'ascending';
+      if (!['ascending', 'descending', 'ignore'].includes(order))
+        invalidSchema(
+          'avro',
+          'field "order" must be ascending, descending or ignore',
+          ptr(fw, 'order'),
+        );
+      const field: AvroField = {
+        name: fname,
+        aliases: Array.isArray(f.aliases) ? f.aliases.map(String) : [],
+        type: ftype,
+        hasDefault: 'default' in f,
+        ...('default' in f ? { default: f.default } : {}),
+        ...(typeof f.doc === 'string' ? { doc: f.doc } : {}),
+        order,
+      };
+      if (field.hasDefault) {
+        const dw = ptr(fw, 'default');
+        // Named types may still be incomplete (recursion): check defaults once parsing is done.
+        pending.push(() => checkDefault(ftype, f.default, dw));
+      }
+      node.fields.push(field);
+    });
+    return node;
+  }
+  if (typeof type === 'string' || isObject(type) || Array.isArray(type)) {
+    // `{"type": "Foo"}` or `{"type": {...}}`: a wrapped reference or nested type.
+    return next(type, ptr(where, 'type'));
+  }
+  return invalidSchema('avro', `unknown type ${JSON.stringify(type)}`, ptr(where, 'type'));
+}
+
+function checkLogical(
+  logical: string | undefined,
+  type: string,
+  s: Record<string, unknown>,
+  where: string,
+): void {
+  if (logical !== 'decimal') return;
+  const precision = s.precision;
+  const scale = s.scale ?? 0;
+  if (type !== 'bytes' && type !== 'fixed') return;
+  if (typeof precision !== 'number' || !Number.isInteger(precision) || precision < 1)
+    invalidSchema('avro', 'decimal needs a positive integer "precision"', ptr(where, 'precision'));
+  if (typeof scale !== 'number' || !Number.isInteger(scale) || scale < 0 || scale > precision)
+    invalidSchema(
+      'avro',
+      'decimal "scale" must be an integer between 0 and precision',
+      ptr(where, 'scale'),
+    );
+}
+
+/** The identity of a union branch: its full name, or its type for unnamed types. */
+export function branchKey(b: AvroNode): string {
+  if (b.kind === 'primitive') return b.type;
+  if (b.kind === 'record' || b.kind === 'enum' || b.kind === 'fixed') return b.name;
+  return b.kind;
+}
+
+/** Checks a field default against its type (for a union: the first branch, as the spec says). */
+export function checkDefault(t: AvroNode, v: unknown, where: string, depth = 0): void {
+  const bad = (what: string): never =>
+    invalidSchema('avro', `default does not match its type: ${what}`, where);
+  if (depth > 64) return;
+  switch (t.kind) {
+    case 'primitive':
+      switch (t.type) {
+        case 'null':
+          if (v !== null) bad('expected null');
+          return;
+        case 'boolean':
+          if (typeof v !== 'boolean') bad('expected a boolean');
+          return;
+        case 'int':
+          if (typeof v !== 'number' || !Number.isInteger(v) || v < -2147483648 || v > 2147483647)
+            bad('expected an int');
+          return;
+        case 'long':
+          if (typeof v !== 'number' || !Number.isInteger(v)) bad('expected a long');
+          return;
+        case 'float':
+        case 'double':
+          if (typeof v !== 'number') bad('expected a number');
+          return;
+        default:
+          if (typeof v !== 'string') bad(`expected a ${t.type} string`);
+          return;
+      }
+    case 'fixed':
+      if (typeof v !== 'string' || v.length !== t.size)
+        bad(`expected a string of ${t.size} characters`);
+      return;
+    case 'enum':
+      if (typeof v !== 'string' || !t.symbols.includes(v)) bad('expected one of the symbols');
+      return;
+    case 'array':
+      if (!Array.isArray(v)) bad('expected an array');
+      (v as unknown[]).forEach((x, i) => checkDefault(t.items, x, ptr(where, i), depth + 1));
+      return;
+    case 'map':
+      if (!isObject(v)) bad('expected an object');
+      for (const [k, x] of Object.entries(v as object))
+        checkDefault(t.values, x, ptr(where, k), depth + 1);
+      return;
+    case 'union':
+      checkDefault(t.branches[0] as AvroNode, v, where, depth + 1);
+      return;
+    case 'record':
+      if (!isObject(v)) bad('expected an object');
+      for (const f of t.fields) {
+        const x = (v as Record<string, unknown>)[f.name];
+        if (x === undefined) {
+          if (!f.hasDefault) bad(`missing field "${f.name}"`);
+        } else checkDefault(f.type, x, ptr(where, f.name), depth + 1);
+      }
+  }
+}

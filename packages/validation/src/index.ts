@@ -1,0 +1,50 @@
+export { Validation } from './validation.js';
+export type { CacheStats } from './validation.js';
+export { CompiledValidator } from './validator.js';
+export {
+  compile,
+  checkCompatibility,
+  diff,
+  canonicalForm,
+  fingerprint,
+  empiricalCheck,
+  defaultValidation,
+} from './default.js';
+export { validationErrors, ERROR_CODES } from './errors.js';
+export type { ValidationErrorCode } from './errors.js';
+export type { ValidationEvents } from './events.js';
+export { DEFAULT_VALIDATION_OPTIONS, DEFAULT_LIMITS } from './options.js';
+export { VALID } from './format-plugin.js';
+export type {
+  FormatPlugin,
+  FormatContext,
+  CompareContext,
+  CompiledCheck,
+  FlaggedChange,
+  EmpiricalSupport,
+  ResolvedLimits,
+} from './format-plugin.js';
+export { avroFingerprint, rabin64 } from './formats/avro/fingerprint.js';
+export type { AvroFingerprintAlgorithm } from './formats/avro/canonical.js';
+export type { EmpiricalOptions, EmpiricalResult, Counterexample } from './compat/empirical.js';
+export type { MeterLike } from './telemetry.js';
+export type {
+  SchemaFormat,
+  SchemaReference,
+  SchemaSource,
+  CompatibilityLevel,
+  ChangeSeverity,
+  SemverBump,
+  SchemaChange,
+  CompatibilityViolation,
+  CompatibilityResult,
+  CompatibilityOptions,
+  ProtobufStrictness,
+  JsonSchemaPolicy,
+  DiffResult,
+  ValidationIssue,
+  ValidationOutcome,
+  Validator,
+  ValidationLimits,
+  ValidationOptions,
+} from './types.js';

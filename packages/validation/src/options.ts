@@ -1,0 +1,102 @@
+import { check, noopLogger, resolveOptions, systemClock, type OptionSpec } from '@plinth/core';
+import type { ResolvedLimits } from './format-plugin.js';
+import type { CompatibilityLevel, ValidationLimits, ValidationOptions } from './types.js';
+
+export const LEVELS: readonly CompatibilityLevel[] = [
+  'NONE',
+  'BACKWARD',
+  'BACKWARD_TRANSITIVE',
+  'FORWARD',
+  'FORWARD_TRANSITIVE',
+  'FULL',
+  'FULL_TRANSITIVE',
+];
+
+/** Defaults for {@link ValidationLimits}. */
+export const DEFAULT_LIMITS: ResolvedLimits = Object.freeze({
+  /** @default 1_048_576 */
+  maxSchemaSize: 1_048_576,
+  /** @default 64 */
+  maxSchemaDepth: 64,
+  /** @default 16_777_216 */
+  maxPayloadBytes: 16_777_216,
+  /** @default 0 (not checked) */
+  maxValueDepth: 0,
+  /** @default 100 */
+  maxIssues: 100,
+  /** @default 256 */
+  maxReferences: 256,
+});
+
+/** Defaults for {@link ValidationOptions}. */
+export const DEFAULT_VALIDATION_OPTIONS = Object.freeze({
+  /** @default systemClock */
+  clock: systemClock,
+  /** @default noopLogger */
+  logger: noopLogger,
+  /** @default 1000 */
+  cacheSize: 1000,
+  /** @default 'BACKWARD' */
+  defaultLevel: 'BACKWARD' as CompatibilityLevel,
+  /** @default 'WIRE_JSON' */
+  protobufStrictness: 'WIRE_JSON' as const,
+  /** @default 'lenient' */
+  jsonSchemaPolicy: 'lenient' as const,
+  /** @default DEFAULT_LIMITS */
+  limits: DEFAULT_LIMITS as ValidationLimits,
+  /** @default [] */
+  formats: Object.freeze([]) as NonNullable<ValidationOptions['formats']>,
+  /** @default true */
+  emitFailures: true,
+});
+
+const SPEC: OptionSpec<ValidationOptions> = {
+  clock: check.implementing('now'),
+  logger: check.implementing('info', 'warn', 'error', 'child'),
+  cacheSize: check.number({ min: 1, integer: true }),
+  defaultLevel: check.oneOf(LEVELS),
+  protobufStrictness: check.oneOf(['WIRE', 'WIRE_JSON', 'FILE'] as const),
+  jsonSchemaPolicy: check.oneOf(['strict', 'lenient'] as const),
+  limits: check.custom<ValidationLimits>(
+    'an object of non-negative integers (maxSchemaSize, maxSchemaDepth, maxPayloadBytes, maxValueDepth, maxIssues, maxReferences)',
+    (v) =>
+      typeof v === 'object' &&
+      v !== null &&
+      Object.entries(v).every(
+        ([k, x]) => k in DEFAULT_LIMITS && typeof x === 'number' && Number.isInteger(x) && x >= 0,
+      ),
+  ),
+  formats: check.custom(
+    'an array of format plug-ins ({ format, parse, canonicalForm, compile })',
+    (v) =>
+      Array.isArray(v) &&
+      v.every(
+        (p) =>
+          typeof p === 'object' &&
+          p !== null &&
+          typeof (p as { format?: unknown }).format === 'string' &&
+          typeof (p as { parse?: unknown }).parse === 'function' &&
+          typeof (p as { compile?: unknown }).compile === 'function' &&
+          typeof (p as { canonicalForm?: unknown }).canonicalForm === 'function',
+      ),
+  ),
+  emitFailures: check.boolean(),
+};
+
+export type ResolvedValidationOptions = Omit<Required<ValidationOptions>, 'limits'> & {
+  readonly limits: ResolvedLimits;
+};
+
+export function resolveValidationOptions(input: unknown): ResolvedValidationOptions {
+  const o = resolveOptions<ValidationOptions, typeof DEFAULT_VALIDATION_OPTIONS>({
+    package: '@plinth/validation',
+    owner: 'Validation',
+    spec: SPEC,
+    defaults: DEFAULT_VALIDATION_OPTIONS,
+    input,
+  });
+  return {
+    ...o,
+    limits: Object.freeze({ ...DEFAULT_LIMITS, ...o.limits }),
+  } as ResolvedValidationOptions;
+}
