@@ -1,0 +1,93 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ManualClock } from '@plinth/core';
+import { memoryAdapter, openStore, type Store } from '@plinth/storage';
+import { sqliteAdapter } from '@plinth/storage/adapters/sqlite';
+import { afterEach } from 'vitest';
+import { PromotionEngine, type PromotionEvents, type PromotionOptions } from '../../src/index.js';
+
+export const START = Date.UTC(2026, 0, 5, 12, 0, 0); // a Monday, noon UTC
+
+const dirs: string[] = [];
+const closers: Array<() => Promise<void>> = [];
+
+afterEach(async () => {
+  for (const c of closers.splice(0).reverse()) await c().catch(() => undefined);
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+export function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'plinth-promotion-'));
+  dirs.push(d);
+  return d;
+}
+
+/** The adapters the main suite runs on. */
+export const ADAPTERS: ReadonlyArray<readonly [string, () => Promise<Store>]> = [
+  ['memory', () => openStore({ adapter: memoryAdapter(), purgeIntervalMs: 0 })],
+  [
+    'sqlite',
+    () =>
+      openStore({ adapter: sqliteAdapter({ path: join(tempDir(), 'p.db') }), purgeIntervalMs: 0 }),
+  ],
+];
+
+export interface Harness {
+  readonly engine: PromotionEngine;
+  readonly store: Store;
+  readonly clock: ManualClock;
+  readonly events: Array<{ name: keyof PromotionEvents; payload: unknown }>;
+  /** Lets the engine settle, advancing the manual clock by `ms` first. */
+  advance(ms: number): Promise<void>;
+  settle(): Promise<void>;
+  names(): string[];
+}
+
+export async function harness(
+  openStoreFn: () => Promise<Store>,
+  options: Omit<PromotionOptions, 'store' | 'clock'> & { clock?: ManualClock } = {},
+): Promise<Harness> {
+  const store = await openStoreFn();
+  const clock = options.clock ?? new ManualClock(START);
+  const engine = new PromotionEngine({ resumeIntervalMs: 0, ...options, store, clock });
+  const events: Harness['events'] = [];
+  engine.subscribe((name, payload) => events.push({ name, payload }));
+  await engine.open();
+  closers.push(async () => {
+    await engine.close();
+    await store.close();
+  });
+  const settle = () => settleEngine(engine);
+  return {
+    engine,
+    store,
+    clock,
+    events,
+    settle,
+    async advance(ms: number) {
+      await settle();
+      await clock.advanceAsync(ms);
+      await settle();
+    },
+    names: () => events.map((e) => e.name),
+  };
+}
+
+/**
+ * Waits until the engine is idle, or until it has stopped making progress for a while (a step
+ * waiting on the manual clock, e.g. a hanging handler's timeout).
+ */
+export async function settleEngine(engine: PromotionEngine): Promise<void> {
+  for (let round = 0; round < 5; round++) {
+    let idle = false;
+    void engine.idle().then(() => (idle = true));
+    for (let i = 0; i < 200 && !idle; i++) await new Promise((r) => setImmediate(r));
+    if (!idle) return;
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+export function registerCloser(fn: () => Promise<void>): void {
+  closers.push(fn);
+}
