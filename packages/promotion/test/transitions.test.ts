@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { isPlinthError } from '@plinth/core';
+import { rejects } from './support/expect-error.js';
 import { ADAPTERS, harness } from './support/setup.js';
 import { threeStages } from './support/pipelines.js';
-
-async function rejects(p: Promise<unknown>, code: string): Promise<void> {
-  const error = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(isPlinthError(error, code), `expected ${code}, got ${String(error)}`).toBe(true);
-}
 
 describe.each(ADAPTERS)('state machine on %s', (_name, open) => {
   it('walks requested → gating → promoting → succeeded and lands the release', async () => {
