@@ -2,12 +2,18 @@ import { Lifecycle, sha256Hex, TypedEmitter } from '@plinth/core';
 import { LruCache } from './cache.js';
 import { diffParsed, runCompatibility } from './compat/check.js';
 import { bumpOf, makeIgnore } from './compat/bump.js';
-import { empiricalCheck, type EmpiricalOptions, type EmpiricalResult } from './compat/empirical.js';
+import {
+  empiricalCheck,
+  type EmpiricalOptions,
+  type EmpiricalResult,
+  seededRandom,
+} from './compat/empirical.js';
 import { validationErrors } from './errors.js';
 import type { ValidationEvents } from './events.js';
 import type { CompareContext, FormatContext, FormatPlugin } from './format-plugin.js';
 import { avroFormat } from './formats/avro/plugin.js';
 import { jsonSchemaFormat } from './formats/json-schema/plugin.js';
+import { protobufFormat } from './formats/protobuf/plugin.js';
 import { zodFormat, zodToJsonSchema } from './formats/zod/plugin.js';
 import { isObject } from './internal/json.js';
 import { LEVELS, resolveValidationOptions, type ResolvedValidationOptions } from './options.js';
@@ -56,7 +62,7 @@ export class Validation extends TypedEmitter<ValidationEvents> {
     this.#options = resolveValidationOptions(options === undefined ? undefined : rest);
     this.#cache = new LruCache(this.#options.cacheSize);
     this.#formatContext = { limits: this.#options.limits };
-    for (const p of [jsonSchemaFormat, avroFormat, zodFormat] as FormatPlugin[])
+    for (const p of [jsonSchemaFormat, avroFormat, protobufFormat, zodFormat] as FormatPlugin[])
       this.#plugins.set(p.format, p);
     for (const p of this.#options.formats) this.#plugins.set(p.format, p);
     const cache = () => this.#cache;
@@ -223,6 +229,18 @@ export class Validation extends TypedEmitter<ValidationEvents> {
     const n = this.#parse(next);
     const p = this.#parseSame(n, previous, 'previous');
     return empiricalCheck(n.plugin, p.parsed, n.parsed, options);
+  }
+
+  /** Sample values conforming to a schema (what the empirical check writes), from a seeded generator. */
+  sample(source: SchemaSource, count = 10, seed = 1): unknown[] {
+    const p = this.#parse(source);
+    if (p.plugin.empirical === undefined) {
+      throw validationErrors.create(
+        'E_UNSUPPORTED',
+        `format "${p.plugin.format}" cannot generate sample data`,
+      );
+    }
+    return p.plugin.empirical.sample(p.parsed, count, seededRandom(seed));
   }
 
   /** JSON Schema (2020-12) for a zod schema, so it can be registered as `json-schema`. */

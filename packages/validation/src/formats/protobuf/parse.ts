@@ -1,0 +1,228 @@
+import protobuf from 'protobufjs';
+import { invalidSchema, validationErrors } from '../../errors.js';
+import type { FormatContext } from '../../format-plugin.js';
+import { checkDepth, checkSize, isObject } from '../../internal/json.js';
+import type { SchemaSource } from '../../types.js';
+
+/** A parsed Protobuf schema: the resolved root, the message to validate, the main file's package. */
+export interface ParsedProtobuf {
+  readonly root: protobuf.Root;
+  readonly type: protobuf.Type;
+  /** Full name without the leading dot, e.g. `shop.Order`. */
+  readonly message: string;
+  readonly package: string;
+  /** Full names of the types the main file defines (the ones a diff reports deletions for). */
+  readonly ownTypes: ReadonlySet<string>;
+  readonly canonical: string;
+}
+
+interface Unit {
+  readonly text?: string;
+  readonly json?: Record<string, unknown>;
+  readonly message?: string;
+}
+
+function unitOf(schema: unknown, name: string, context: FormatContext): Unit {
+  if (typeof schema === 'string') {
+    checkSize(schema.length, context.limits.maxSchemaSize, `.proto ${name}`);
+    return { text: schema };
+  }
+  if (isObject(schema)) {
+    const message =
+      typeof schema.message === 'string' ? schema.message.replace(/^\./, '') : undefined;
+    const inner = schema.proto ?? schema.source ?? schema.descriptor;
+    if (typeof inner === 'string') {
+      checkSize(inner.length, context.limits.maxSchemaSize, `.proto ${name}`);
+      return message === undefined ? { text: inner } : { text: inner, message };
+    }
+    const json = isObject(inner) ? inner : isObject(schema.nested) ? schema : undefined;
+    if (json !== undefined) {
+      checkDepth(json, context.limits.maxSchemaDepth, `Protobuf descriptor ${name}`);
+      checkSize(
+        JSON.stringify(json).length,
+        context.limits.maxSchemaSize,
+        `Protobuf descriptor ${name}`,
+      );
+      return message === undefined ? { json } : { json, message };
+    }
+  }
+  return invalidSchema(
+    'protobuf',
+    `${name} must be .proto text, a protobufjs JSON descriptor ({ nested }), or { proto | descriptor, message }`,
+    '',
+  );
+}
+
+/** Line and column of a protobufjs parse error (it reports the line; the column is found from the token). */
+function locate(text: string, message: string): { line: number; column: number } {
+  const m = /line (\d+)/.exec(message);
+  const line = m ? Number(m[1]) : 1;
+  const src = text.split('\n')[line - 1] ?? '';
+  const tok = /illegal (?:token|name|value|id|string) '([^']*)'/.exec(message)?.[1];
+  const at = tok !== undefined && tok !== '' ? src.indexOf(tok) : -1;
+  return { line, column: at >= 0 ? at + 1 : Math.max(1, src.search(/\S/) + 1) };
+}
+
+function findLine(
+  text: string | undefined,
+  needle: string,
+): { line: number; column: number } | string {
+  if (text === undefined) return '';
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const c = (lines[i] as string).indexOf(needle);
+    if (c >= 0) return { line: i + 1, column: c + 1 };
+  }
+  return '';
+}
+
+const WELL_KNOWN = /^google\/protobuf\/[a-z_]+\.proto$/;
+
+function addWellKnown(root: protobuf.Root, file: string, added: Set<string>): boolean {
+  if (!WELL_KNOWN.test(file) || added.has(file)) return added.has(file);
+  const json = protobuf.common.get(file) as {
+    nested?: Record<string, protobuf.AnyNestedObject>;
+  } | null;
+  if (!json?.nested) return false;
+  root.addJSON(json.nested);
+  added.add(file);
+  return true;
+}
+
+/** Messages a unit defines at top level (and nested), in declaration order. */
+function messagesOf(ns: protobuf.NamespaceBase, out: string[] = []): string[] {
+  for (const n of ns.nestedArray) {
+    if (n instanceof protobuf.Type) {
+      out.push(n.fullName.slice(1));
+      messagesOf(n, out);
+    } else if (n instanceof protobuf.Enum) out.push(n.fullName.slice(1));
+    else if (n instanceof protobuf.Namespace) messagesOf(n, out);
+  }
+  return out;
+}
+
+export function parseProtobuf(source: SchemaSource, context: FormatContext): ParsedProtobuf {
+  const root = new protobuf.Root();
+  const refs = source.references ?? [];
+  if (refs.length > context.limits.maxReferences) {
+    throw validationErrors.create(
+      'E_LIMIT_EXCEEDED',
+      `${refs.length} references, more than limits.maxReferences`,
+      { details: { limit: 'maxReferences' } },
+    );
+  }
+  const files = new Set<string>();
+  const wellKnown = new Set<string>();
+  const imports: Array<{ from: string; file: string; text: string | undefined }> = [];
+  const parseUnit = (unit: Unit, name: string): { package: string; types: string[] } => {
+    if (unit.json !== undefined) {
+      const before = new Set(messagesOf(root));
+      try {
+        root.addJSON((unit.json.nested ?? unit.json) as Record<string, protobuf.AnyNestedObject>);
+      } catch (error) {
+        return invalidSchema('protobuf', `${name}: ${(error as Error).message}`, '', error);
+      }
+      return { package: '', types: messagesOf(root).filter((t) => !before.has(t)) };
+    }
+    const text = unit.text as string;
+    let parsed: protobuf.IParserResult;
+    const probe = new protobuf.Root();
+    try {
+      parsed = protobuf.parse(text, probe, { keepCase: true, alternateCommentMode: true });
+      protobuf.parse(text, root, { keepCase: true, alternateCommentMode: true });
+    } catch (error) {
+      const msg = (error as Error).message;
+      if (/duplicate name/.test(msg))
+        return invalidSchema(
+          'protobuf',
+          `${name}: ${msg}`,
+          findLine(text, msg.match(/'([^']+)'/)?.[1] ?? '\u0000'),
+          error,
+        );
+      return invalidSchema(
+        'protobuf',
+        `${name}: ${msg.replace(/\s*\(line \d+\)/, '')}`,
+        locate(text, msg),
+        error,
+      );
+    }
+    for (const f of [...(parsed.imports ?? []), ...(parsed.weakImports ?? [])])
+      imports.push({ from: name, file: f, text });
+    return { package: parsed.package ?? '', types: messagesOf(probe) };
+  };
+  for (const r of refs) {
+    files.add(r.name);
+    parseUnit(unitOf(r.schema, `reference "${r.name}"`, context), `reference "${r.name}"`);
+  }
+  const main = unitOf(source.schema, 'schema', context);
+  const { package: pkg, types } = parseUnit(main, 'schema');
+  for (const imp of imports) {
+    if (files.has(imp.file) || addWellKnown(root, imp.file, wellKnown)) continue;
+    throw validationErrors.create(
+      'E_MISSING_REFERENCE',
+      `${imp.from} imports "${imp.file}", which is not among the references`,
+      {
+        details: {
+          format: 'protobuf',
+          reference: imp.file,
+          location: findLine(imp.text, imp.file),
+        },
+      },
+    );
+  }
+  try {
+    root.resolveAll();
+  } catch (error) {
+    const msg = (error as Error).message;
+    const missing = /no such type(?: or enum)? '([^']+)'/i.exec(msg)?.[1];
+    if (missing !== undefined) {
+      throw validationErrors.create(
+        'E_MISSING_REFERENCE',
+        `Protobuf schema uses type "${missing}", which no supplied file defines`,
+        {
+          details: {
+            format: 'protobuf',
+            reference: missing,
+            location: findLine(main.text, missing),
+          },
+          cause: error,
+        },
+      );
+    }
+    return invalidSchema('protobuf', msg, '', error);
+  }
+  const messages = types.filter((t) => root.lookup(t) instanceof protobuf.Type);
+  const wanted = main.message ?? messages[0];
+  if (wanted === undefined) return invalidSchema('protobuf', 'the schema defines no message', '');
+  let type: protobuf.Type;
+  try {
+    type = root.lookupType(wanted);
+  } catch (error) {
+    return invalidSchema('protobuf', `message "${wanted}" is not defined`, '', error);
+  }
+  const canonical = JSON.stringify(
+    sortKeys({ message: type.fullName.slice(1), root: root.toJSON({ keepComments: false }) }),
+  );
+  checkSize(canonical.length, context.limits.maxSchemaSize, 'Protobuf schema');
+  return {
+    root,
+    type,
+    message: type.fullName.slice(1),
+    package: pkg,
+    ownTypes: new Set(types),
+    canonical,
+  };
+}
+
+/** The key type of a map field (protobufjs's MapField), or undefined. */
+export function keyTypeOf(f: protobuf.Field): string | undefined {
+  return (f as protobuf.Field & { keyType?: string }).keyType;
+}
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (!isObject(v)) return v;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v).sort()) if (v[k] !== undefined) out[k] = sortKeys(v[k]);
+  return out;
+}
