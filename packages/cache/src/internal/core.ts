@@ -1,0 +1,461 @@
+import { uuidv7, type Clock, type Logger, type TimerHandle, type TypedEmitter } from '@plinth/core';
+import type { InvalidationBus } from '../bus/bus.js';
+import type { BusMessage } from '../bus/message.js';
+import { cacheErrors } from '../errors.js';
+import type { CacheEvents } from '../events.js';
+import { createPolicy } from '../l1/create-policy.js';
+import type { L1Policy } from '../l1/policy.js';
+import type { ResolvedEntryOptions, resolveCacheOptions } from '../options.js';
+import type { CacheStats, Serializer } from '../types.js';
+import { L1Entry } from './entry.js';
+import { decodeEnvelope, encodeEnvelope, Kind, toBytes, type EntryMeta } from './envelope.js';
+import { TAG_PREFIX } from './keys.js';
+import { L2Guard } from './l2-guard.js';
+import { Telemetry } from './telemetry.js';
+
+type Resolved = ReturnType<typeof resolveCacheOptions>;
+const EMPTY = new Uint8Array(0);
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder();
+
+/** The state one cache and its namespace views share: tiers, bus, marks, counters, clock. */
+export class CacheCore {
+  readonly o: Resolved;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly serializer: Serializer;
+  readonly prefix: string;
+  readonly l1: L1Policy<L1Entry> | undefined;
+  readonly guard: L2Guard | undefined;
+  readonly bus: InvalidationBus | undefined;
+  readonly origin = uuidv7();
+  /** tag → time of its last invalidation (entries created at or before it are invalid). */
+  readonly tagMarks = new Map<string, number>();
+  /** Single flight: the load (L2 read + factory) running per local key. */
+  readonly inflight = new Map<string, Promise<L1Entry>>();
+  /** Factories still running (e.g. after a soft timeout returned a stale value). */
+  readonly refreshing = new Map<string, Promise<L1Entry>>();
+  readonly counters = {
+    l1Hits: 0,
+    l2Hits: 0,
+    staleHits: 0,
+    misses: 0,
+    writes: 0,
+    deletes: 0,
+    evictions: 0,
+    factoryCalls: 0,
+    factoryErrors: 0,
+    busPublished: 0,
+    busReceived: 0,
+  };
+  readonly telemetry: Telemetry;
+  readonly weighted: boolean;
+  readonly emitter: TypedEmitter<CacheEvents>;
+  closed = false;
+  #cachedNow = 0;
+  #nowTimer: TimerHandle | undefined;
+  readonly #resolution: number;
+  #connecting: Promise<void> | undefined;
+
+  constructor(o: Resolved, emitter: TypedEmitter<CacheEvents>) {
+    this.o = o;
+    this.emitter = emitter;
+    this.clock = o.clock;
+    this.logger = o.logger.child({ component: '@plinth/cache', cache: o.name });
+    this.serializer = o.serializer;
+    this.prefix = o.prefix;
+    this.#resolution = o.timeResolution;
+    this.weighted = o.l1.maxBytes !== undefined;
+    const l1 = o.l1;
+    this.l1 = createPolicy<L1Entry>({
+      policy: l1.policy ?? 'w-tinylfu',
+      capacity: l1.maxBytes ?? l1.maxEntries ?? 10_000,
+      weighted: this.weighted,
+      random: o.random,
+      ...(this.weighted && { expectedEntries: Math.max(1024, (l1.maxBytes ?? 0) / 512) }),
+      onEvict: (key) => {
+        this.counters.evictions++;
+        if (this.emitter.listenerCount('l1:evicted') > 0) {
+          this.emitter.emit('l1:evicted', { key: publicKey(key), reason: 'capacity' });
+        }
+      },
+    });
+    this.guard =
+      o.l2 === undefined
+        ? undefined
+        : new L2Guard(o.l2, this.clock, this.logger, o.l2RetryAfter, {
+            onDown: (error, operation, retryAt) =>
+              this.emitter.emit('l2:down', { error, operation, retryAt }),
+            onUp: (downMs) => this.emitter.emit('l2:up', { downMs }),
+            onLatency: (operation, ms, ok) => this.telemetry.record('l2', operation, ms, ok),
+          });
+    this.bus = o.bus;
+    this.telemetry = new Telemetry(o.name, () => this.stats());
+  }
+
+  /** Epoch ms, read from the clock at most once per `timeResolution` ms (lru-cache's trick). */
+  now(): number {
+    const n = this.#cachedNow;
+    return n !== 0 ? n : this.#tick();
+  }
+
+  #tick(): number {
+    const t = this.clock.now();
+    if (this.#resolution > 0 && !this.closed) {
+      this.#cachedNow = t;
+      this.#nowTimer = this.clock.setTimeout(() => {
+        this.#cachedNow = 0;
+      }, this.#resolution);
+    }
+    return t;
+  }
+
+  /** True when a tag of `e` was invalidated at or after the entry was created. */
+  tagInvalid(e: L1Entry): boolean {
+    const tags = e.tags as readonly string[];
+    for (let i = 0; i < tags.length; i++) {
+      const mark = this.tagMarks.get(tags[i] as string);
+      if (mark !== undefined && e.createdAt <= mark) return true;
+    }
+    return false;
+  }
+
+  /** Fresh, valid entry (expiry and tags); drops invalid ones from L1. */
+  usable(lk: string, e: L1Entry, now: number): boolean {
+    if (e.tags !== undefined && this.tagInvalid(e)) {
+      this.l1?.delete(lk);
+      return false;
+    }
+    return e.expiresAt > now;
+  }
+
+  connect(): Promise<void> {
+    this.#connecting ??= this.#connect().catch((error: unknown) => {
+      this.#connecting = undefined;
+      throw error;
+    });
+    return this.#connecting;
+  }
+
+  async #connect(): Promise<void> {
+    await this.telemetry.ready;
+    const guard = this.guard;
+    if (guard !== undefined) {
+      try {
+        await guard.adapter.connect();
+      } catch (error) {
+        if (!this.o.startDegraded) {
+          throw cacheErrors.create(
+            'E_L2_UNAVAILABLE',
+            `cannot connect to L2 "${guard.adapter.name}": ${error instanceof Error ? error.message : String(error)}`,
+            {
+              cause: error,
+              details: { adapter: guard.adapter.name },
+            },
+          );
+        }
+        guard.markDown(error, 'connect');
+      }
+    }
+    const bus = this.bus;
+    if (bus !== undefined) {
+      try {
+        await bus.subscribe((m) => this.onBusMessage(m));
+      } catch (error) {
+        if (!this.o.startDegraded) {
+          throw cacheErrors.create(
+            'E_L2_UNAVAILABLE',
+            `cannot subscribe to bus "${bus.name}": ${error instanceof Error ? error.message : String(error)}`,
+            {
+              cause: error,
+              details: { bus: bus.name },
+            },
+          );
+        }
+        this.logger.warn(
+          { err: error, bus: bus.name },
+          'bus unavailable: other instances will not be told',
+        );
+        this.emitter.emit('bus:error', { error, operation: 'subscribe' });
+      }
+    }
+  }
+
+  putL1(lk: string, entry: L1Entry, bytes: number): void {
+    const l1 = this.l1;
+    if (l1 === undefined) return;
+    const max = this.o.l1.maxEntryBytes;
+    if (max !== undefined && bytes > max) {
+      l1.delete(lk);
+      return;
+    }
+    l1.set(lk, entry, this.weighted ? bytes + lk.length : 1);
+  }
+
+  /** Writes an entry to L1, then L2, then tells the other instances to drop their copies. */
+  async write(
+    lk: string,
+    ns: string,
+    value: unknown,
+    kind: Kind,
+    o: ResolvedEntryOptions,
+    failure?: EntryMeta['failure'],
+  ): Promise<L1Entry> {
+    const payload = kind === Kind.Value ? toBytes(this.serializer.serialize(value)) : EMPTY;
+    const now = this.clock.now();
+    let ttl = kind === Kind.Value ? o.ttl : o.negativeTtl;
+    if (o.ttlJitter > 0 && ttl !== Infinity) ttl = ttl * (1 - o.ttlJitter * this.o.random());
+    const expiresAt = now + ttl;
+    const staleUntil = kind === Kind.Value ? expiresAt + o.grace : expiresAt;
+    let createdAt = now;
+    const tags = o.tags;
+    if (tags !== undefined) {
+      for (const t of tags) {
+        const mark = this.tagMarks.get(t);
+        if (mark !== undefined && createdAt <= mark) createdAt = mark + 1;
+      }
+    }
+    const entry = new L1Entry(
+      ns,
+      kind,
+      kind === Kind.Value ? value : undefined,
+      createdAt,
+      expiresAt,
+      staleUntil,
+      tags,
+      failure,
+    );
+    this.putL1(lk, entry, payload.length);
+    const guard = this.guard;
+    if (guard !== undefined) {
+      const envelope = await encodeEnvelope(entry, payload, this.o.compression);
+      const physical =
+        staleUntil === Infinity ? undefined : Math.max(1, Math.ceil(staleUntil - now));
+      await guard.run(
+        'set',
+        (a) => a.set(this.prefix + lk, envelope, physical),
+        undefined,
+        o.throwOnL2Error,
+      );
+    }
+    this.counters.writes++;
+    await this.publish({ type: 'delete', origin: this.origin, keys: [lk] }, o.throwOnL2Error);
+    return entry;
+  }
+
+  /** Reads and decodes one L2 entry (tags checked), filling L1 with its remaining lifetime. */
+  async readL2(lk: string, ns: string, throwOnError: boolean): Promise<L1Entry | undefined> {
+    const guard = this.guard;
+    if (guard === undefined) return undefined;
+    const raw = await guard.run('get', (a) => a.get(this.prefix + lk), undefined, throwOnError);
+    return raw === undefined ? undefined : this.fromL2(lk, ns, raw, throwOnError);
+  }
+
+  async fromL2(
+    lk: string,
+    ns: string,
+    raw: Uint8Array,
+    throwOnError: boolean,
+  ): Promise<L1Entry | undefined> {
+    let entry: L1Entry;
+    try {
+      const { meta, payload } = await decodeEnvelope(raw);
+      const value = meta.kind === Kind.Value ? this.serializer.deserialize(payload) : undefined;
+      entry = new L1Entry(
+        ns,
+        meta.kind,
+        value,
+        meta.createdAt,
+        meta.expiresAt,
+        meta.staleUntil,
+        meta.tags,
+        meta.failure,
+      );
+    } catch (error) {
+      this.logger.warn(
+        { err: error, key: publicKey(lk) },
+        'unreadable L2 entry: treated as a miss',
+      );
+      if (throwOnError)
+        throw cacheErrors.is(error)
+          ? error
+          : cacheErrors.create(
+              'E_DESERIALIZE',
+              `L2 entry of "${publicKey(lk)}" cannot be decoded`,
+              { cause: error },
+            );
+      return undefined;
+    }
+    if (entry.tags !== undefined) {
+      await this.loadTagMarks(entry.tags, throwOnError);
+      if (this.tagInvalid(entry)) return undefined;
+    }
+    if (entry.staleUntil > this.clock.now()) this.putL1(lk, entry, raw.length);
+    return entry;
+  }
+
+  /** Refreshes the local marks of `tags` from L2 (an instance may have missed a bus message). */
+  async loadTagMarks(tags: readonly string[], throwOnError: boolean): Promise<void> {
+    const guard = this.guard;
+    if (guard === undefined) return;
+    const keys = tags.map((t) => this.prefix + TAG_PREFIX + t);
+    const values = await guard.run('get', (a) => getMany(a, keys), [], throwOnError);
+    values.forEach((v, i) => {
+      if (v !== undefined) this.mark(tags[i] as string, Number(fromUtf8.decode(v)));
+    });
+  }
+
+  mark(tag: string, at: number): void {
+    if (!Number.isFinite(at)) return;
+    const prev = this.tagMarks.get(tag);
+    if (prev === undefined || at > prev) this.tagMarks.set(tag, at);
+  }
+
+  async invalidateTags(tags: readonly string[], throwOnError: boolean): Promise<void> {
+    const at = this.clock.now();
+    for (const t of tags) this.mark(t, at);
+    const guard = this.guard;
+    if (guard !== undefined) {
+      const bytes = utf8.encode(String(at));
+      await guard.run(
+        'set',
+        (a) => Promise.all(tags.map((t) => a.set(this.prefix + TAG_PREFIX + t, bytes, undefined))),
+        [],
+        throwOnError,
+      );
+    }
+    this.emitter.emit('tags:invalidated', { tags, at });
+    await this.publish({ type: 'tags', origin: this.origin, tags, at }, throwOnError);
+  }
+
+  async remove(lks: readonly string[], throwOnError: boolean): Promise<number> {
+    let n = 0;
+    for (const lk of lks) if (this.l1?.delete(lk) === true) n++;
+    const guard = this.guard;
+    if (guard !== undefined) {
+      const keys = lks.map((k) => this.prefix + k);
+      n = Math.max(
+        n,
+        await guard.run(
+          'delete',
+          (a) => (a.deleteMany ? a.deleteMany(keys) : deleteEach(a, keys)),
+          0,
+          throwOnError,
+        ),
+      );
+    }
+    this.counters.deletes += lks.length;
+    await this.publish({ type: 'delete', origin: this.origin, keys: lks }, throwOnError);
+    return n;
+  }
+
+  dropL1Prefix(prefix: string): void {
+    const l1 = this.l1;
+    if (l1 === undefined) return;
+    if (prefix === '') {
+      l1.clear();
+      return;
+    }
+    for (const k of [...l1.keys()]) if (k.startsWith(prefix)) l1.delete(k);
+  }
+
+  async clear(nsPrefix: string, throwOnError: boolean): Promise<void> {
+    this.dropL1Prefix(nsPrefix);
+    const guard = this.guard;
+    if (guard !== undefined) {
+      await guard.run(
+        'deletePrefix',
+        (a) => a.deletePrefix(this.prefix + nsPrefix),
+        0,
+        throwOnError,
+      );
+    }
+    await this.publish({ type: 'clear', origin: this.origin, prefix: nsPrefix }, throwOnError);
+  }
+
+  async publish(message: BusMessage, throwOnError: boolean): Promise<void> {
+    const bus = this.bus;
+    if (bus === undefined) return;
+    try {
+      await bus.publish(message);
+      this.counters.busPublished++;
+      if (this.emitter.listenerCount('bus:published') > 0)
+        this.emitter.emit('bus:published', { message });
+    } catch (error) {
+      this.logger.warn(
+        { err: error, bus: bus.name },
+        'bus publish failed: other instances keep their L1 copies until TTL',
+      );
+      this.emitter.emit('bus:error', { error, operation: 'publish' });
+      if (throwOnError)
+        throw cacheErrors.create('E_L2_UNAVAILABLE', `bus "${bus.name}" publish failed`, {
+          cause: error,
+        });
+    }
+  }
+
+  onBusMessage(m: BusMessage): void {
+    if (m.origin === this.origin || this.closed) return;
+    this.counters.busReceived++;
+    const l1 = this.l1;
+    if (m.type === 'delete') for (const k of m.keys) l1?.delete(k);
+    else if (m.type === 'clear') this.dropL1Prefix(m.prefix);
+    else for (const t of m.tags) this.mark(t, m.at);
+    this.emitter.emit('bus:received', { message: m, at: this.clock.now() });
+  }
+
+  stats(): CacheStats {
+    const c = this.counters;
+    const reads = c.l1Hits + c.l2Hits + c.staleHits + c.misses;
+    return {
+      ...c,
+      hitRate: reads === 0 ? 0 : (c.l1Hits + c.l2Hits + c.staleHits) / reads,
+      l2Errors: this.guard?.errors ?? 0,
+      l2Available: this.guard === undefined || !this.guard.down,
+      l1Entries: this.l1?.size ?? 0,
+      l1Weight: this.l1?.weight ?? 0,
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.#nowTimer?.cancel();
+    this.#cachedNow = 0;
+    this.telemetry.close();
+    await Promise.allSettled([...this.refreshing.values()]);
+    const errors: unknown[] = [];
+    for (const c of [this.bus, this.guard?.adapter]) {
+      try {
+        await c?.close();
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+    this.l1?.clear();
+    if (errors.length > 0) this.logger.warn({ err: errors[0] }, 'closing L2/bus failed');
+  }
+}
+
+/** The caller's key inside a local key (the part after the last separator). */
+export function publicKey(lk: string): string {
+  const i = lk.lastIndexOf('\u001f');
+  return i < 0 ? lk : lk.slice(i + 1);
+}
+
+export function getMany(
+  a: {
+    getMany?: (keys: readonly string[]) => Promise<Array<Uint8Array | undefined>>;
+    get(key: string): Promise<Uint8Array | undefined>;
+  },
+  keys: readonly string[],
+): Promise<Array<Uint8Array | undefined>> {
+  return a.getMany ? a.getMany(keys) : Promise.all(keys.map((k) => a.get(k)));
+}
+
+async function deleteEach(
+  a: { delete(key: string): Promise<boolean> },
+  keys: readonly string[],
+): Promise<number> {
+  const results = await Promise.all(keys.map((k) => a.delete(k)));
+  return results.filter(Boolean).length;
+}
