@@ -6,5 +6,7 @@ export default defineProject({
   test: {
     name: 'storage',
     include: ['test/**/*.test.ts'],
+    // The integration and multi-process tests share 2 CPU cores with every other package's.
+    testTimeout: 30_000,
   },
 });

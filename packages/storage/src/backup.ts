@@ -3,6 +3,7 @@ import { canonicalJson } from '@plinth/core';
 import { ValueFormat, type IndexEntry, type StoredRecord } from './adapter.js';
 import { storageErrors } from './errors.js';
 import { KV_SPACE, indexEntriesOf } from './internal/collections.js';
+import { SCHEMA_SPACE } from './internal/index-backfill.js';
 import type { StoreCore } from './internal/session.js';
 
 /**
@@ -82,7 +83,8 @@ export async function* writeBackup(
     return chunk;
   };
   const digest = () => hash.copy().digest('hex');
-  const spaces = await adapter.spaces();
+  // Index bookkeeping describes the source database, not the data: a restore recomputes entries.
+  const spaces = (await adapter.spaces()).filter((s) => s !== SCHEMA_SPACE);
   const header: BackupHeader = {
     format: BACKUP_FORMAT,
     version: BACKUP_VERSION,

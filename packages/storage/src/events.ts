@@ -24,4 +24,10 @@ export interface StorageEvents {
   /** Restore progress: records imported so far. */
   'restore:progress': { readonly records: number };
   'store:closed': { readonly adapter: string };
+  /** `ensureCollections()` rebuild progress: records rewritten so far; `done` on the last batch. */
+  'collections:backfill-progress': {
+    readonly collection: string;
+    readonly rewritten: number;
+    readonly done: boolean;
+  };
 }

@@ -25,6 +25,7 @@ import { storageErrors } from './errors.js';
 import type { StorageEvents } from './events.js';
 import { KV_SPACE, resolveCollections, type ResolvedCollection } from './internal/collections.js';
 import { Encoding } from './internal/encoding.js';
+import { SCHEMA_SPACE, backfillIndexes } from './internal/index-backfill.js';
 import { AutoSession, TxSession, type Session, type StoreCore } from './internal/session.js';
 import { KeyValue } from './kv.js';
 import { DEFAULT_STORE_OPTIONS } from './options.js';
@@ -35,6 +36,11 @@ import type {
   StoreOptions,
   TransactionOptions,
 } from './types.js';
+
+/** Changes of internal bookkeeping spaces are not reported. */
+function isReported(c: Change): boolean {
+  return c.space !== SCHEMA_SPACE;
+}
 
 function toStoreChange(c: Change): StoreChange {
   return {
@@ -195,7 +201,59 @@ export class Store extends TypedEmitter<StorageEvents> {
    */
   defineCollections(defs: CollectionDefinitions): void {
     this.#life.assertOpen('defineCollections');
+    this.#declare(resolveCollections(defs));
+  }
+
+  /**
+   * Declares collections like {@link defineCollections}, then makes the index entries stored in
+   * the database match the declared indexes: an index added since the collection was last
+   * ensured (in an earlier run, by any instance) is backfilled from the records already there,
+   * and entries of removed indexes are dropped. Use it at startup whenever a collection may
+   * already hold records: `defineCollections` is enough only for brand-new collections.
+   *
+   * The bookkeeping lives in a reserved space; when nothing changed this costs one read per
+   * collection. A rebuild rewrites every record of the collection in compare-and-set batches of
+   * `batchSize` (same data and format; each rewrite gets a new version and a `put` change),
+   * committing its progress with each batch, so a rebuild interrupted by a crash resumes where
+   * it stopped. Emits `collections:backfill-progress`. Existing records that violate a new unique
+   * index fail it with `E_UNIQUE_VIOLATION` naming both records; the collections this call
+   * declared are then undeclared again.
+   */
+  async ensureCollections(
+    defs: CollectionDefinitions,
+    options: { batchSize?: number } = {},
+  ): Promise<void> {
+    this.#life.assertOpen('ensureCollections');
+    const batchSize = options.batchSize ?? 500;
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) {
+      throw storageErrors.create(
+        'E_INVALID_OPTION',
+        'ensureCollections batchSize must be an integer from 1 to 10000',
+        { details: { option: 'batchSize' } },
+      );
+    }
     const incoming = resolveCollections(defs);
+    const added = this.#declare(incoming);
+    try {
+      for (const name of incoming.keys()) {
+        const def = this.#collections.get(name) as ResolvedCollection;
+        await this.#adapterCall('ensureCollections', () =>
+          backfillIndexes(this.#core, def, batchSize, (p) =>
+            this.emit('collections:backfill-progress', p),
+          ),
+        );
+      }
+    } catch (error) {
+      for (const name of added) {
+        this.#collections.delete(name);
+        this.#collectionHandles.delete(name);
+      }
+      throw error;
+    }
+  }
+
+  /** Adds the collections not yet declared; a different redefinition declares nothing. */
+  #declare(incoming: Map<string, ResolvedCollection>): string[] {
     for (const [name, def] of incoming) {
       const existing = this.#collections.get(name);
       if (existing !== undefined && !sameCollection(existing, def)) {
@@ -206,9 +264,13 @@ export class Store extends TypedEmitter<StorageEvents> {
         );
       }
     }
+    const added: string[] = [];
     for (const [name, def] of incoming) {
-      if (!this.#collections.has(name)) this.#collections.set(name, def);
+      if (this.#collections.has(name)) continue;
+      this.#collections.set(name, def);
+      added.push(name);
     }
+    return added;
   }
 
   /** Names of the declared collections. */
@@ -239,6 +301,18 @@ export class Store extends TypedEmitter<StorageEvents> {
     }
     const base = options.retry?.baseDelayMs ?? 5;
     const max = options.retry?.maxDelayMs ?? 250;
+    for (const [option, value] of [
+      ['retry.baseDelayMs', base],
+      ['retry.maxDelayMs', max],
+    ] as const) {
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+        throw storageErrors.create(
+          'E_INVALID_OPTION',
+          `transaction ${option} must be a finite number >= 0`,
+          { details: { option } },
+        );
+      }
+    }
     for (let attempt = 1; ; attempt++) {
       const session = new TxSession(this.#core);
       const tx = new Transaction(session, this.#collections);
@@ -253,8 +327,7 @@ export class Store extends TypedEmitter<StorageEvents> {
         await session.commit();
         return result;
       } catch (error) {
-        if (attempt >= attempts || !isPlinthError(error, 'E_CONFLICT') || !error.retryable)
-          throw error;
+        if (attempt >= attempts || !isRetryable(error)) throw error;
         const delay = Math.min(max, base * 2 ** (attempt - 1));
         if (delay > 0) await this.#clock.sleep(delay / 2 + Math.random() * (delay / 2));
       }
@@ -284,7 +357,7 @@ export class Store extends TypedEmitter<StorageEvents> {
       this.adapter.readChanges(after, limit),
     );
     const last = raw[raw.length - 1];
-    return { changes: raw.map(toStoreChange), cursor: last ? last.seq : after };
+    return { changes: raw.filter(isReported).map(toStoreChange), cursor: last ? last.seq : after };
   }
 
   /** The sequence number of the last committed change. */
@@ -316,7 +389,7 @@ export class Store extends TypedEmitter<StorageEvents> {
           for (const c of page) {
             if (stopped) return;
             position = c.seq;
-            await listener(toStoreChange(c));
+            if (isReported(c)) await listener(toStoreChange(c));
           }
           if (page.length < 500) break;
         }
@@ -401,6 +474,7 @@ export class Store extends TypedEmitter<StorageEvents> {
       return await readBackup(
         stream,
         async ({ space, records }) => {
+          if (space === SCHEMA_SPACE) return; // bookkeeping of the source, not of this store
           const rows = records.map((record) => ({
             record,
             indexes: restoredIndexes(this.#core, space, record),
@@ -410,7 +484,9 @@ export class Store extends TypedEmitter<StorageEvents> {
           this.emit('restore:progress', { records: imported });
         },
         async (header) => {
-          const unknown = header.spaces.filter((s) => s !== KV_SPACE && !this.#collections.has(s));
+          const unknown = header.spaces.filter(
+            (s) => s !== KV_SPACE && s !== SCHEMA_SPACE && !this.#collections.has(s),
+          );
           if (unknown.length > 0) {
             throw storageErrors.create(
               'E_UNKNOWN_COLLECTION',
@@ -418,7 +494,9 @@ export class Store extends TypedEmitter<StorageEvents> {
               { details: { collections: unknown } },
             );
           }
-          const existing = await this.#adapterCall('spaces', () => this.adapter.spaces());
+          const existing = (await this.#adapterCall('spaces', () => this.adapter.spaces())).filter(
+            (s) => s !== SCHEMA_SPACE,
+          );
           if (existing.length > 0) {
             throw storageErrors.create(
               'E_RESTORE_TARGET_NOT_EMPTY',
@@ -603,6 +681,11 @@ export class Store extends TypedEmitter<StorageEvents> {
     }
     return result;
   }
+}
+
+/** Lost races and locks held elsewhere: nothing was applied, so running again is safe. */
+function isRetryable(error: unknown): boolean {
+  return (isPlinthError(error, 'E_CONFLICT') || isPlinthError(error, 'E_BUSY')) && error.retryable;
 }
 
 function sameCollection(a: ResolvedCollection, b: ResolvedCollection): boolean {

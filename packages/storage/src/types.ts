@@ -143,8 +143,12 @@ export interface StoreChange {
 
 export interface TransactionOptions {
   /**
-   * Retries on `E_CONFLICT` (the transaction lost a race) with jittered exponential backoff.
-   * `attempts` counts the first try. @default { attempts: 1 }
+   * Runs the transaction again when its commit fails with a retryable `E_CONFLICT` (it lost a
+   * race: PostgreSQL serialization failures and deadlocks map to it too) or `E_BUSY` (SQLite
+   * stayed locked), after a jittered exponential backoff: attempt n waits a random time in
+   * [d/2, d] with d = min(maxDelayMs, baseDelayMs × 2^(n-1)), on the store's clock. `attempts`
+   * counts the first try; the last error is thrown when they are used up. Errors thrown by the
+   * callback itself are never retried. @default { attempts: 1 }
    */
   readonly retry?: {
     readonly attempts: number;

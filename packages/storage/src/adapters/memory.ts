@@ -113,6 +113,9 @@ export class MemoryAdapter implements StorageAdapter {
     if (unique) return unique;
 
     const firstSeq = this.#seq + 1;
+    // The last write of each key decides its index entries (as in the SQL adapters): an entry of
+    // a write that a later write of the batch replaces never touches the claims.
+    const final = new Map<SpaceState, Map<string, CommitBatch['writes'][number]>>();
     for (const write of batch.writes) {
       const seq = ++this.#seq;
       const state = this.#space(write.space);
@@ -126,12 +129,20 @@ export class MemoryAdapter implements StorageAdapter {
           expiresAt: write.expiresAt,
         });
         if (!existed) this.#insertSorted(state, write.key);
-        this.#setIndexes(state, write.key, write.indexes);
-      } else {
-        if (state.records.delete(write.key)) this.#removeSorted(state, write.key);
-        this.#setIndexes(state, write.key, []);
+      } else if (state.records.delete(write.key)) {
+        this.#removeSorted(state, write.key);
       }
+      let writes = final.get(state);
+      if (writes === undefined) final.set(state, (writes = new Map()));
+      writes.set(write.key, write);
       this.#feed.push({ seq, space: write.space, key: write.key, op: write.op, at: batch.now });
+    }
+    // Old entries all go before new ones arrive, so values moving between records stay claimed.
+    for (const [state, writes] of final) {
+      for (const key of writes.keys()) this.#setIndexes(state, key, []);
+    }
+    for (const [state, writes] of final) {
+      for (const [key, w] of writes) if (w.op === 'put') this.#setIndexes(state, key, w.indexes);
     }
     if (batch.writes.length > 0) this.#notify();
     return { firstSeq, lastSeq: this.#seq };
@@ -348,12 +359,15 @@ export class MemoryAdapter implements StorageAdapter {
     if (state === undefined || scan.limit <= 0) return [];
     const keys = this.#sortedKeys(state);
     let lower: string | undefined = scan.gt ?? scan.gte;
-    const lowerExclusive = scan.gt !== undefined;
+    let lowerExclusive = scan.gt !== undefined;
     let upper: string | undefined = scan.lt ?? scan.lte;
     const upperInclusive = scan.lt === undefined && scan.lte !== undefined;
     let upperIncl = upperInclusive;
     if (scan.prefix !== undefined && scan.prefix !== '') {
-      if (lower === undefined || compareKeys(lower, scan.prefix) < 0) lower = scan.prefix;
+      if (lower === undefined || compareKeys(lower, scan.prefix) < 0) {
+        lower = scan.prefix;
+        lowerExclusive = false;
+      }
       const end = keyPrefixEnd(scan.prefix);
       if (end !== undefined && (upper === undefined || compareKeys(end, upper) <= 0)) {
         upper = end;

@@ -89,6 +89,9 @@ export function sqlFor(schema: string) {
       );
       INSERT INTO ${meta} (id, seq) VALUES (1, 0) ON CONFLICT (id) DO NOTHING;`,
 
+    /** The DDL below commits as one transaction, so `meta` existing means everything does. */
+    isReady: `SELECT to_regclass('${s}.meta') IS NOT NULL AS ready`,
+
     advisoryLock: `SELECT pg_advisory_xact_lock(${ADVISORY_LOCK_CLASS}, ${schemaLockId(schema)})`,
 
     /** The global commit lock: takes `$1` sequence numbers and returns the last one. */
@@ -229,6 +232,8 @@ export type PostgresSql = ReturnType<typeof sqlFor>;
  * never reports a record expired early.
  */
 export function nowParam(now: number): number {
+  // ±Infinity ("whatever the expiry", as backups scan) is outside bigint: clamp it.
+  if (!Number.isFinite(now)) return now > 0 ? Number.MAX_SAFE_INTEGER : Number.MIN_SAFE_INTEGER;
   return Math.floor(now);
 }
 

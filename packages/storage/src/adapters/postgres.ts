@@ -423,6 +423,10 @@ export class PostgresAdapter implements StorageAdapter {
         this.#pool = pool;
       }
     }
+    // An existing schema needs no DDL: CREATE … IF NOT EXISTS still takes table locks, which
+    // would deadlock against other instances committing at the same moment.
+    const { rows } = await (this.#pool as Pool).query<{ ready: boolean }>(this.#sql.isReady);
+    if (rows[0]?.ready === true) return;
     await this.#transaction('open', async (client) => {
       await client.query(this.#sql.advisoryLock);
       await client.query(this.#sql.ddl);

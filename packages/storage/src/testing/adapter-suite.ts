@@ -404,6 +404,15 @@ export function runAdapterSuite(options: AdapterSuiteOptions): void {
         expect(await hits('u')).toEqual(['a']);
       });
 
+      it('a unique entry on a write replaced later in the same batch does not steal the claim', async () => {
+        await ok([put('a', { indexes: [uniq('u', 1)] })]);
+        await ok([put('c', { indexes: [uniq('u', 1)] }), del('c')]);
+        await ok([put('d', { indexes: [uniq('u', 1)] }), put('d')]);
+        const r = await refused([put('x', { indexes: [uniq('u', 1)] })]);
+        expect(r).toEqual({ reason: 'unique', space: S, index: 'u', key: 'x', holder: 'a' });
+        expect(await hits('u')).toEqual(['a']);
+      });
+
       it('a freed value can be claimed by a later commit', async () => {
         await ok([put('a', { indexes: [uniq('u', 'v')] })]);
         await ok([del('a')]);
@@ -491,6 +500,11 @@ export function runAdapterSuite(options: AdapterSuiteOptions): void {
           }
         }
         expect(nonEmpty).toBeGreaterThan(50);
+      });
+
+      it('a gt bound below the prefix still includes the key equal to the prefix', async () => {
+        expect(await keys({ gt: 'a', prefix: 'b' })).toEqual(['b', 'ba', 'bb']);
+        expect(await keys({ gt: 'a', prefix: 'b', reverse: true })).toEqual(['bb', 'ba', 'b']);
       });
 
       it('gt takes precedence over gte', async () => {

@@ -9,4 +9,4 @@
 export { runAdapterSuite } from './adapter-suite.js';
 export type { AdapterSuiteOptions } from './adapter-suite.js';
 export { runStorageConformanceSuite } from './store-suite.js';
-export type { StorageSuiteFixture, StorageSuiteOptions } from './store-suite.js';
+export type { RestoreTarget, StorageSuiteFixture, StorageSuiteOptions } from './store-suite.js';

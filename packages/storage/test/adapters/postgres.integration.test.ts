@@ -798,6 +798,7 @@ describeWithService('PLINTH_PG_URL', 'postgres adapter (integration)', (url) => 
         }
         expect(await pgA.spaces()).toEqual(await mem.spaces());
       },
+      30_000,
     );
   });
 

@@ -250,28 +250,6 @@ describe('sqlite adapter', () => {
     ]);
   });
 
-  it('a gt bound below the prefix still includes the key equal to the prefix', async () => {
-    const adapter = await open({ path: ':memory:' });
-    await ok(adapter, [put('a'), put('b'), put('ba'), put('c')]);
-    const scan = { kind: 'keys', space: 's', reverse: false, limit: 10, now: 0 } as const;
-    const keys = async (o: object) => (await adapter.scanKeys({ ...scan, ...o })).map((r) => r.key);
-    expect(await keys({ gt: 'a', prefix: 'b' })).toEqual(['b', 'ba']);
-    expect(await keys({ gt: 'a', prefix: 'b', reverse: true })).toEqual(['ba', 'b']);
-  });
-
-  it('a unique entry on a write replaced later in the same batch does not steal the claim', async () => {
-    const adapter = await open({ path: ':memory:' });
-    const u = [{ index: 'u', value: encodeIndexValue([1]), unique: true }];
-    await ok(adapter, [{ ...put('a'), indexes: u }]);
-    await ok(adapter, [
-      { ...put('c'), indexes: u },
-      { op: 'delete', space: 's', key: 'c' },
-    ]);
-    await ok(adapter, [{ ...put('d'), indexes: u }, put('d')]);
-    const r = await adapter.commit({ checks: [], writes: [{ ...put('x'), indexes: u }], now: 0 });
-    expect(r).toEqual({ reason: 'unique', space: 's', index: 'u', key: 'x', holder: 'a' });
-  });
-
   it('turns a UNIQUE violation raised by the engine into a unique refusal and rolls back', async () => {
     // A trigger plants a competing claim after the adapter's own check, as another process could.
     const path = tempPath();

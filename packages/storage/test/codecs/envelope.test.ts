@@ -276,19 +276,20 @@ describe('compression', () => {
     expect(e.message).toContain(String(256 * 1024 * 1024));
   });
 
-  it.skipIf(HAS_ZSTD)('reports zstd envelopes on a runtime without zstd as E_CODEC', () => {
-    const envelope = new Uint8Array(codec('gzip').encode(compressible(2000), 2, 'a'));
-    envelope[2] = 3;
-    const e = expectCode(() => codec('none').decode(envelope, 'a'), 'E_CODEC');
-    expect(e.message).toContain('zstd');
-  });
-
-  it.runIf(HAS_ZSTD)('round-trips zstd on a runtime that has it', () => {
-    const c = createCodec({ compression: { algorithm: 'zstd', thresholdBytes: 0 } });
-    const plain = compressible(10_000);
-    const envelope = c.encode(plain, 2, 'a');
-    expect(compressionOf(envelope)).toBe(3);
-    expect(c.decode(envelope, 'a').plain).toEqual(plain);
+  // One test whatever the runtime: Node.js >= 22.15 has zstd, older ones must refuse it cleanly.
+  it(`zstd on this runtime (${HAS_ZSTD ? 'available' : 'unavailable'}): round-trips, or is a clear E_CODEC`, () => {
+    if (HAS_ZSTD) {
+      const c = createCodec({ compression: { algorithm: 'zstd', thresholdBytes: 0 } });
+      const plain = compressible(10_000);
+      const envelope = c.encode(plain, 2, 'a');
+      expect(compressionOf(envelope)).toBe(3);
+      expect(c.decode(envelope, 'a').plain).toEqual(plain);
+    } else {
+      const envelope = new Uint8Array(codec('gzip').encode(compressible(2000), 2, 'a'));
+      envelope[2] = 3;
+      const e = expectCode(() => codec('none').decode(envelope, 'a'), 'E_CODEC');
+      expect(e.message).toContain('zstd');
+    }
   });
 });
 
