@@ -28,6 +28,27 @@ export { avroFingerprint, rabin64 } from './formats/avro/fingerprint.js';
 export type { AvroFingerprintAlgorithm } from './formats/avro/canonical.js';
 export type { EmpiricalOptions, EmpiricalResult, Counterexample } from './compat/empirical.js';
 export type { MeterLike } from './telemetry.js';
+export { QualitySuite } from './quality/suite.js';
+export type {
+  QualitySuiteOptions,
+  QualityReport,
+  QualityStatus,
+  CheckResult,
+  DimensionResult,
+  FailingRow,
+} from './quality/suite.js';
+export type { QualityCheck, QualityDimension } from './quality/checks.js';
+export { RuleSet } from './rules/rule-set.js';
+export type {
+  BusinessRule,
+  RuleAction,
+  RuleSeverity,
+  RuleFailure,
+  RuleEvaluation,
+  RuleSetOptions,
+} from './rules/rule-set.js';
+export { compileExpression } from './rules/expression.js';
+export type { CompiledExpression } from './rules/expression.js';
 export type {
   SchemaFormat,
   SchemaReference,

@@ -26,6 +26,8 @@ import type {
   ValidationOptions,
 } from './types.js';
 import { CompiledValidator } from './validator.js';
+import { QualitySuite, type QualitySuiteOptions } from './quality/suite.js';
+import { type BusinessRule, RuleSet } from './rules/rule-set.js';
 
 interface Parsed {
   readonly plugin: FormatPlugin;
@@ -241,6 +243,25 @@ export class Validation extends TypedEmitter<ValidationEvents> {
       );
     }
     return p.plugin.empirical.sample(p.parsed, count, seededRandom(seed));
+  }
+
+  /** A data-quality suite on this instance's clock; its reports are emitted as `quality:report`. */
+  qualitySuite(options: Omit<QualitySuiteOptions, 'clock' | 'events' | 'onReport'>): QualitySuite {
+    return new QualitySuite({
+      ...options,
+      clock: this.#options.clock,
+      events: this,
+      onReport: (r) => this.#telemetry.quality(r.suite, r.durationMs, r.status),
+    });
+  }
+
+  /** Business rules on this instance's clock and logger; failures are emitted as `rule:failed`. */
+  ruleSet<R = Record<string, unknown>>(rules: readonly BusinessRule<R>[]): RuleSet<R> {
+    return new RuleSet<R>(rules, {
+      clock: this.#options.clock,
+      logger: this.#options.logger,
+      events: this,
+    });
   }
 
   /** JSON Schema (2020-12) for a zod schema, so it can be registered as `json-schema`. */
