@@ -33,10 +33,12 @@ export class FrequencySketch {
     if (width <= this.#mask + 1 && this.#table.length > 0) return;
     this.#table = new Uint8Array(width * SEEDS.length);
     this.#mask = width - 1;
-    const doorBits = width * 8;
+    this.#sampleSize = 10 * Math.max(16, Math.ceil(expected));
+    // The doorkeeper sees every key of a sample period once: ~8 bits per addition keeps its
+    // false-positive rate near 5 % (two probes), so one-hit wonders rarely reach the counters.
+    const doorBits = nextPowerOfTwo(this.#sampleSize * 8);
     this.#door = new Uint32Array(doorBits >>> 5);
     this.#doorMask = doorBits - 1;
-    this.#sampleSize = 10 * Math.max(16, Math.ceil(expected));
     this.#additions = 0;
   }
 

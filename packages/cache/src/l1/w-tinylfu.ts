@@ -45,7 +45,7 @@ export class WTinyLfuPolicy<V> implements L1Policy<V> {
   readonly #random: () => number;
   readonly #windowMax: number;
   readonly #protectedMax: number;
-  readonly #sketchSizedFor: number;
+  #sketchSizedFor: number;
   #windowWeight = 0;
   #probationWeight = 0;
   #protectedWeight = 0;
@@ -108,7 +108,11 @@ export class WTinyLfuPolicy<V> implements L1Policy<V> {
       next: null,
     };
     this.#map.set(key, node);
-    if (this.#map.size > this.#sketchSizedFor) this.#sketch.ensureCapacity(this.#map.size * 2);
+    if (this.#map.size > 2 * this.#sketchSizedFor) {
+      // Weight-bounded caches guess their entry count; grow the sketch when the guess was low.
+      this.#sketchSizedFor = this.#map.size * 2;
+      this.#sketch.ensureCapacity(this.#sketchSizedFor);
+    }
     this.#sketch.increment(node.hash);
     this.#window.push(node);
     this.#windowWeight += weight;
