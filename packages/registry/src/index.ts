@@ -1,0 +1,15 @@
+export { registryErrors, ERROR_CODES } from './errors.js';
+export type { RegistryErrorCode } from './errors.js';
+export type { RegistryEvents } from './events.js';
+export { DEFAULT_REGISTRY_OPTIONS } from './options.js';
+export type * from './types.js';
+export type { SchemaEngine, SchemaSourceLike, SchemaChangeLike } from './schema-engine.js';
+export type { BlobStore, BlobStat } from './blob/blob-store.js';
+export { memoryBlobStore, MemoryBlobStore } from './adapters/memory-blob-store.js';
+export type { MemoryBlobStoreOptions } from './adapters/memory-blob-store.js';
+export { fsBlobStore, FsBlobStore } from './adapters/fs-blob-store.js';
+export type { FsBlobStoreOptions } from './adapters/fs-blob-store.js';
+export { storageBlobStore, StorageBlobStore } from './adapters/storage-blob-store.js';
+export type { StorageBlobStoreOptions } from './adapters/storage-blob-store.js';
+export { Registry, openRegistry } from './registry.js';
+export { DEFAULT_RULES, DEFAULT_LIMITS } from './options.js';
