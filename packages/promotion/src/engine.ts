@@ -293,9 +293,7 @@ export class PromotionEngine extends TypedEmitter<PromotionEvents> {
     for (const id of unit.toDrive) this.#driver.kick(id);
     for (const d of unit.succeeded) {
       if (d.kind === 'promotion') {
-        this.#autoPromote(d).catch((error: unknown) =>
-          this.emit('engine:error', { error, promotionId: d.id }),
-        );
+        this.#driver.track(this.#autoPromote(d));
       }
     }
   }

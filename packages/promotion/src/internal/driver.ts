@@ -50,6 +50,13 @@ export class Driver {
     void p.finally(() => this.#inflight.delete(p));
   }
 
+  /** Tracks follow-up work (auto-promotion) so {@link Driver.idle} waits for it too. */
+  track(task: Promise<void>): void {
+    const p = task.catch((error: unknown) => this.#emitError(error));
+    this.#inflight.add(p);
+    void p.finally(() => this.#inflight.delete(p));
+  }
+
   #emitError(error: unknown, promotionId?: string): void {
     const core = this.#core as EngineCore & { emitError?: (e: unknown, id?: string) => void };
     core.emitError?.(error, promotionId);

@@ -260,7 +260,7 @@ export async function inUnit<T>(
   store: Store,
   clock: Clock,
   fn: (u: Unit) => Promise<T>,
-  attempts = 8,
+  attempts = 30,
 ): Promise<{ result: T; unit: Unit }> {
   let unit: Unit | undefined;
   const result = await store.transaction(
@@ -268,7 +268,7 @@ export async function inUnit<T>(
       unit = new Unit(tx, clock);
       return fn(unit);
     },
-    { retry: { attempts, baseDelayMs: 2, maxDelayMs: 50 } },
+    { retry: { attempts, baseDelayMs: 2, maxDelayMs: 100 } },
   );
   return { result, unit: unit as Unit };
 }

@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { ManualClock } from '@plinth/core';
 import { memoryAdapter, openStore, type Store } from '@plinth/storage';
 import { sqliteAdapter } from '@plinth/storage/adapters/sqlite';
+import { postgresAdapter } from '@plinth/storage/adapters/postgres';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { afterEach } from 'vitest';
 import { PromotionEngine, type PromotionEvents, type PromotionOptions } from '../../src/index.js';
 
@@ -23,7 +26,32 @@ export function tempDir(): string {
   return d;
 }
 
-/** The adapters the main suite runs on. */
+/** A store on a fresh PostgreSQL schema, dropped after the test. */
+async function postgresStore(url: string): Promise<Store> {
+  const schema = `plinth_promo_${randomBytes(5).toString('hex')}`;
+  const store = await openStore({
+    adapter: postgresAdapter({ url, schema, poolSize: 4 }),
+    purgeIntervalMs: 0,
+  });
+  // Runs after the engine and store closers (closers run in reverse).
+  closers.unshift(async () => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    } finally {
+      await client.end();
+    }
+  });
+  return store;
+}
+
+const PG_URL = process.env.PLINTH_PG_URL;
+
+/**
+ * The adapters the main suite runs on: memory and SQLite always, PostgreSQL as well when
+ * PLINTH_PG_URL is set (the multi-instance file gates on it with describeWithService).
+ */
 export const ADAPTERS: ReadonlyArray<readonly [string, () => Promise<Store>]> = [
   ['memory', () => openStore({ adapter: memoryAdapter(), purgeIntervalMs: 0 })],
   [
@@ -31,6 +59,9 @@ export const ADAPTERS: ReadonlyArray<readonly [string, () => Promise<Store>]> = 
     () =>
       openStore({ adapter: sqliteAdapter({ path: join(tempDir(), 'p.db') }), purgeIntervalMs: 0 }),
   ],
+  ...(PG_URL !== undefined && PG_URL !== ''
+    ? [['postgres', () => postgresStore(PG_URL)] as const]
+    : []),
 ];
 
 export interface Harness {
@@ -83,6 +114,8 @@ export async function settleEngine(engine: PromotionEngine): Promise<void> {
     let idle = false;
     void engine.idle().then(() => (idle = true));
     for (let i = 0; i < 200 && !idle; i++) await new Promise((r) => setImmediate(r));
+    // Network I/O (PostgreSQL) takes longer than a few turns of the loop: wait a little in real time.
+    for (let i = 0; i < 60 && !idle; i++) await new Promise((r) => setTimeout(r, 5));
     if (!idle) return;
     await new Promise((r) => setImmediate(r));
   }
