@@ -358,12 +358,18 @@ export class Validation extends TypedEmitter<ValidationEvents> {
       );
     }
     const parsed = plugin.parse(source, this.#formatContext);
-    const canonical = plugin.canonicalForm(parsed);
+    // Canonical form and fingerprint are computed on first use: compatibility checks need neither.
+    let canonical: string | undefined;
+    let fp: string | undefined;
     const out: Parsed = {
       plugin,
       parsed,
-      canonical,
-      fingerprint: `sha256:${sha256Hex(canonical)}`,
+      get canonical() {
+        return (canonical ??= plugin.canonicalForm(parsed));
+      },
+      get fingerprint() {
+        return (fp ??= `sha256:${sha256Hex(this.canonical)}`);
+      },
     };
     this.#parsed.set(source, out);
     return out;

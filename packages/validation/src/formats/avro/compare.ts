@@ -43,10 +43,13 @@ export function compareAvro(prev: AvroNode, next: AvroNode): FlaggedChange[] {
 
   const walk = (o: AvroNode, n: AvroNode, path: string): void => {
     if (o === n) return;
-    let pairs = seen.get(o);
-    if (pairs === undefined) seen.set(o, (pairs = new Set()));
-    if (pairs.has(n)) return;
-    pairs.add(n);
+    if (o.kind === 'record') {
+      // Only named types can recurse.
+      let pairs = seen.get(o);
+      if (pairs === undefined) seen.set(o, (pairs = new Set()));
+      if (pairs.has(n)) return;
+      pairs.add(n);
+    }
     if (o.logicalType !== n.logicalType) {
       emit(
         'AVRO_LOGICAL_TYPE_CHANGED',
@@ -123,7 +126,7 @@ export function compareAvro(prev: AvroNode, next: AvroNode): FlaggedChange[] {
       emit(rule, ptr(path, 'type'), `type ${d(o)} → ${d(n)}`, b, f);
       return;
     }
-    if (!jsonEqual(o.attrs, n.attrs))
+    if (o.attrs !== n.attrs && !jsonEqual(o.attrs, n.attrs))
       emit('AVRO_PROPERTY_CHANGED', path, 'custom properties changed', false, false);
     if (o.kind === 'array') return walk(o.items, (n as typeof o).items, ptr(path, 'items'));
     if (o.kind === 'map') return walk(o.values, (n as typeof o).values, ptr(path, 'values'));
@@ -281,7 +284,7 @@ export function compareAvro(prev: AvroNode, next: AvroNode): FlaggedChange[] {
           false,
           false,
         );
-      if (!jsonEqual(of.aliases, nf.aliases))
+      if ((of.aliases.length > 0 || nf.aliases.length > 0) && !jsonEqual(of.aliases, nf.aliases))
         emit(
           'AVRO_ALIASES_CHANGED',
           ptr(fp, 'aliases'),

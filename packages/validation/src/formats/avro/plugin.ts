@@ -12,6 +12,7 @@ import { type AvroNode, type AvroRegistry, parseAvro } from './schema.js';
 /** A parsed Avro schema: the typed graph, the avsc type, the Parsing Canonical Form. */
 export interface ParsedAvro {
   readonly node: AvroNode;
+  /** The avsc type, built on first use (compatibility checks never need it). */
   readonly type: avsc.Type;
   readonly canonical: string;
 }
@@ -48,19 +49,30 @@ export function parseAvroSource(source: SchemaSource, context: FormatContext): P
     );
   }
   const registry: AvroRegistry = new Map();
-  const avscRegistry: Record<string, avsc.Type> = {};
   // References first, in order (each may use the ones before it), then the schema itself.
-  for (const r of refs) {
+  const refJson = refs.map((r) => {
     const json = toJson(r.schema, `reference "${r.name}"`, context);
     parseAvro(json, registry, context.limits.maxSchemaDepth);
-    avscType(json, avscRegistry, `reference "${r.name}"`);
-  }
+    return { name: r.name, json };
+  });
   const json = toJson(source.schema, 'schema', context);
   const node = parseAvro(json, registry, context.limits.maxSchemaDepth);
-  const type = avscType(json, avscRegistry, 'schema');
-  const canonical = parsingCanonicalForm(node);
-  checkSize(canonical.length, context.limits.maxSchemaSize, 'Avro schema');
-  return { node, type, canonical };
+  let type: avsc.Type | undefined;
+  let canonical: string | undefined;
+  return {
+    node,
+    get canonical(): string {
+      return (canonical ??= parsingCanonicalForm(node));
+    },
+    get type(): avsc.Type {
+      if (type === undefined) {
+        const avscRegistry: Record<string, avsc.Type> = {};
+        for (const r of refJson) avscType(r.json, avscRegistry, `reference "${r.name}"`);
+        type = avscType(json, avscRegistry, 'schema');
+      }
+      return type;
+    },
+  };
 }
 
 function compileAvro(p: ParsedAvro): CompiledCheck {

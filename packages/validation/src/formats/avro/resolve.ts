@@ -1,6 +1,5 @@
-import { ptr } from '../../internal/json.js';
 import type { SchemaChange } from '../../types.js';
-import { type AvroField, type AvroNode, unqualify } from './schema.js';
+import { type AvroField, type AvroNode, at, type Loc, pointer, unqualify } from './schema.js';
 
 /**
  * The Avro specification's schema resolution ("Schema Resolution"), as a static check: can a
@@ -46,9 +45,9 @@ export class AvroResolver {
   readonly #memo = new Map<AvroNode, Map<AvroNode, boolean>>();
 
   /** Incompatibilities of reading `writer` data as `reader`. */
-  check(reader: AvroNode, writer: AvroNode, path = ''): SchemaChange[] {
+  check(reader: AvroNode, writer: AvroNode): SchemaChange[] {
     const out: SchemaChange[] = [];
-    this.#check(reader, writer, path, out);
+    this.#check(reader, writer, undefined, out);
     return out;
   }
 
@@ -59,20 +58,20 @@ export class AvroResolver {
     const hit = m.get(writer);
     if (hit !== undefined) return hit;
     const out: SchemaChange[] = [];
-    this.#check(reader, writer, '', out, true);
+    this.#check(reader, writer, undefined, out, true);
     const ok = out.length === 0;
     m.set(writer, ok);
     return ok;
   }
 
-  #check(r: AvroNode, w: AvroNode, path: string, out: SchemaChange[], stopEarly = false): void {
-    const fail = (rule: string, message: string, p = path) => {
-      out.push({ rule, path: p, severity: 'breaking', message });
+  #check(r: AvroNode, w: AvroNode, path: Loc, out: SchemaChange[], stopEarly = false): void {
+    const fail = (rule: string, message: string, p: Loc = path) => {
+      out.push({ rule, path: pointer(p), severity: 'breaking', message });
     };
     if (w.kind === 'union') {
       w.branches.forEach((b, i) => {
         if (stopEarly && out.length > 0) return;
-        this.#check(r, b, ptr(path, i), out, stopEarly);
+        this.#check(r, b, at(path, i), out, stopEarly);
       });
       return;
     }
@@ -97,10 +96,10 @@ export class AvroResolver {
     }
     switch (r.kind) {
       case 'array':
-        this.#check(r.items, (w as typeof r).items, ptr(path, 'items'), out, stopEarly);
+        this.#check(r.items, (w as typeof r).items, at(path, 'items'), out, stopEarly);
         return;
       case 'map':
-        this.#check(r.values, (w as typeof r).values, ptr(path, 'values'), out, stopEarly);
+        this.#check(r.values, (w as typeof r).values, at(path, 'values'), out, stopEarly);
         return;
       case 'fixed': {
         const wf = w as typeof r;
@@ -108,13 +107,13 @@ export class AvroResolver {
           fail(
             'AVRO_NAME_MISMATCH',
             `reader fixed ${r.name} does not match writer ${wf.name} (no alias)`,
-            ptr(path, 'name'),
+            at(path, 'name'),
           );
         else if (r.size !== wf.size)
           fail(
             'AVRO_FIXED_SIZE_MISMATCH',
             `fixed ${r.name}: reader size ${r.size}, writer size ${wf.size}`,
-            ptr(path, 'size'),
+            at(path, 'size'),
           );
         return;
       }
@@ -124,7 +123,7 @@ export class AvroResolver {
           fail(
             'AVRO_NAME_MISMATCH',
             `reader enum ${r.name} does not match writer ${we.name} (no alias)`,
-            ptr(path, 'name'),
+            at(path, 'name'),
           );
           return;
         }
@@ -133,7 +132,7 @@ export class AvroResolver {
           fail(
             'AVRO_MISSING_ENUM_SYMBOLS',
             `reader enum ${r.name} lacks writer symbols ${missing.join(', ')} and has no default`,
-            ptr(path, 'symbols'),
+            at(path, 'symbols'),
           );
         }
         return;
@@ -144,7 +143,7 @@ export class AvroResolver {
           fail(
             'AVRO_NAME_MISMATCH',
             `reader record ${r.name} does not match writer ${wr.name} (no alias)`,
-            ptr(path, 'name'),
+            at(path, 'name'),
           );
           return;
         }
@@ -156,7 +155,7 @@ export class AvroResolver {
           r.fields.forEach((rf, i) => {
             if (stopEarly && out.length > 0) return;
             const wf = writerFieldFor(rf, wr.fields);
-            const fp = ptr(ptr(path, 'fields'), i);
+            const fp = at(at(path, 'fields'), i);
             if (wf === undefined) {
               if (!rf.hasDefault)
                 fail(
@@ -164,7 +163,7 @@ export class AvroResolver {
                   `reader field ${r.name}.${rf.name} is not written and has no default`,
                   fp,
                 );
-            } else this.#check(rf.type, wf.type, ptr(fp, 'type'), out, stopEarly);
+            } else this.#check(rf.type, wf.type, at(fp, 'type'), out, stopEarly);
           });
         } finally {
           assumed.delete(wr);

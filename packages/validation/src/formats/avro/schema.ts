@@ -1,5 +1,17 @@
 import { invalidSchema, validationErrors } from '../../errors.js';
-import { isObject, ptr } from '../../internal/json.js';
+import { isObject, seg } from '../../internal/json.js';
+
+/** A location in the schema, built without string work; turned into a JSON pointer on error. */
+export type Loc = { readonly p: Loc; readonly k: string | number } | undefined;
+export const at = (p: Loc, k: string | number): Loc => ({ p, k });
+export function pointer(loc: Loc): string {
+  let out = '';
+  for (let l = loc; l !== undefined; l = l.p) out = `/${seg(l.k)}${out}`;
+  return out;
+}
+function bad(message: string, loc: Loc): never {
+  return invalidSchema('avro', message, pointer(loc));
+}
 
 /** Avro primitive type names. */
 export const PRIMITIVES = [
@@ -45,7 +57,7 @@ export type AvroNode =
   | (Base & { readonly kind: 'map'; readonly values: AvroNode })
   | (Base & { readonly kind: 'union'; readonly branches: readonly AvroNode[] });
 
-const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const FULLNAME_RE = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 const RESERVED = new Set([
   'type',
   'name',
@@ -72,20 +84,27 @@ function qualify(name: string, namespace: string | undefined): string {
   return namespace ? `${namespace}.${name}` : name;
 }
 
-function checkName(name: unknown, where: string, what: string): string {
-  if (typeof name !== 'string' || name === '')
-    invalidSchema('avro', `${what} needs a non-empty "name"`, where);
-  for (const part of name.split('.')) {
-    if (!NAME_RE.test(part))
-      invalidSchema('avro', `${what} name "${name}" is not a valid Avro name`, where);
-  }
+function checkName(name: unknown, where: Loc, what: string): string {
+  if (typeof name !== 'string' || name === '') bad(`${what} needs a non-empty "name"`, where);
+  if (!FULLNAME_RE.test(name)) bad(`${what} name "${name}" is not a valid Avro name`, where);
   return name;
 }
 
-function extraAttrs(o: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(o)) if (!RESERVED.has(k)) out[k] = v;
-  return out;
+/** Shared by every node without custom attributes (most of them). */
+export const NO_ATTRS: Readonly<Record<string, unknown>> = Object.freeze({});
+
+/** One frozen node per bare primitive name: unchanged fields compare by identity. */
+const BARE = new Map<string, AvroNode>(
+  PRIMITIVES.map((t) => [
+    t,
+    Object.freeze({ kind: 'primitive' as const, type: t, attrs: NO_ATTRS }),
+  ]),
+);
+
+function extraAttrs(o: Record<string, unknown>): Readonly<Record<string, unknown>> {
+  let out: Record<string, unknown> | undefined;
+  for (const k in o) if (!RESERVED.has(k)) (out ??= {})[k] = o[k];
+  return out ?? NO_ATTRS;
 }
 
 /** Named types by full name, shared by a schema and its references. */
@@ -98,14 +117,14 @@ export type AvroRegistry = Map<string, AvroNode>;
  */
 export function parseAvro(schema: unknown, registry: AvroRegistry, maxDepth: number): AvroNode {
   const pending: Array<() => void> = [];
-  const node = parseNode(schema, '', undefined, registry, 0, maxDepth, pending);
+  const node = parseNode(schema, undefined, undefined, registry, 0, maxDepth, pending);
   for (const p of pending) p();
   return node;
 }
 
 function parseNode(
   s: unknown,
-  where: string,
+  where: Loc,
   namespace: string | undefined,
   reg: AvroRegistry,
   depth: number,
@@ -117,47 +136,39 @@ function parseNode(
       'E_LIMIT_EXCEEDED',
       `Avro schema nests deeper than limits.maxSchemaDepth (${maxDepth})`,
       {
-        details: { limit: 'maxSchemaDepth', location: where },
+        details: { limit: 'maxSchemaDepth', location: pointer(where) },
       },
     );
   }
-  const next = (x: unknown, w: string, ns = namespace) =>
+  const next = (x: unknown, w: Loc, ns = namespace) =>
     parseNode(x, w, ns, reg, depth + 1, maxDepth, pending);
   if (typeof s === 'string') {
-    if ((PRIMITIVES as readonly string[]).includes(s))
-      return { kind: 'primitive', type: s as AvroPrimitive, attrs: {} };
+    if ((PRIMITIVES as readonly string[]).includes(s)) return BARE.get(s) as AvroNode;
     const found = reg.get(qualify(s, namespace)) ?? reg.get(s);
     if (found === undefined) {
       throw validationErrors.create(
         'E_MISSING_REFERENCE',
-        `Avro schema refers to type "${s}" at ${where || 'the root'}, which is not defined before it nor among the references`,
+        `Avro schema refers to type "${s}" at ${pointer(where) || 'the root'}, which is not defined before it nor among the references`,
         {
-          details: { format: 'avro', reference: s, location: where },
+          details: { format: 'avro', reference: s, location: pointer(where) },
         },
       );
     }
     return found;
   }
   if (Array.isArray(s)) {
-    if (s.length === 0) invalidSchema('avro', 'a union needs at least one branch', where);
-    const branches = s.map((b, i) => next(b, ptr(where, i)));
+    if (s.length === 0) bad('a union needs at least one branch', where);
+    const branches = s.map((b, i) => next(b, at(where, i)));
     const keys = new Set<string>();
     branches.forEach((b, i) => {
-      if (b.kind === 'union')
-        invalidSchema('avro', 'a union may not directly contain a union', ptr(where, i));
+      if (b.kind === 'union') bad('a union may not directly contain a union', at(where, i));
       const key = branchKey(b);
-      if (keys.has(key))
-        invalidSchema(
-          'avro',
-          `a union may not contain two branches of type "${key}"`,
-          ptr(where, i),
-        );
+      if (keys.has(key)) bad(`a union may not contain two branches of type "${key}"`, at(where, i));
       keys.add(key);
     });
-    return { kind: 'union', branches, attrs: {} };
+    return { kind: 'union', branches, attrs: NO_ATTRS };
   }
-  if (!isObject(s))
-    return invalidSchema('avro', 'expected a type name, an object or a union array', where);
+  if (!isObject(s)) return bad('expected a type name, an object or a union array', where);
   const type = s.type;
   const logicalType = typeof s.logicalType === 'string' ? s.logicalType : undefined;
   const base =
@@ -167,12 +178,12 @@ function parseNode(
     return { kind: 'primitive', type: type as AvroPrimitive, ...base };
   }
   if (type === 'array') {
-    if (!('items' in s)) invalidSchema('avro', 'an array needs "items"', where);
-    return { kind: 'array', items: next(s.items, ptr(where, 'items')), ...base };
+    if (!('items' in s)) bad('an array needs "items"', where);
+    return { kind: 'array', items: next(s.items, at(where, 'items')), ...base };
   }
   if (type === 'map') {
-    if (!('values' in s)) invalidSchema('avro', 'a map needs "values"', where);
-    return { kind: 'map', values: next(s.values, ptr(where, 'values')), ...base };
+    if (!('values' in s)) bad('a map needs "values"', where);
+    return { kind: 'map', values: next(s.values, at(where, 'values')), ...base };
   }
   if (type === 'record' || type === 'error' || type === 'enum' || type === 'fixed') {
     const short = checkName(s.name, where, type);
@@ -183,32 +194,31 @@ function parseNode(
           ? short.slice(0, short.lastIndexOf('.'))
           : namespace;
     const name = qualify(short, ns);
-    if (reg.has(name)) invalidSchema('avro', `type "${name}" is defined twice`, ptr(where, 'name'));
+    if (reg.has(name)) bad(`type "${name}" is defined twice`, at(where, 'name'));
     const aliases = Array.isArray(s.aliases)
-      ? s.aliases.map((a, i) => qualify(checkName(a, ptr(ptr(where, 'aliases'), i), 'alias'), ns))
+      ? s.aliases.map((a, i) => qualify(checkName(a, at(at(where, 'aliases'), i), 'alias'), ns))
       : [];
     const named = { name, aliases, ...(typeof s.doc === 'string' ? { doc: s.doc } : {}), ...base };
     if (type === 'fixed') {
       if (typeof s.size !== 'number' || !Number.isInteger(s.size) || s.size < 0)
-        invalidSchema('avro', 'a fixed needs a non-negative integer "size"', ptr(where, 'size'));
+        bad('a fixed needs a non-negative integer "size"', at(where, 'size'));
       checkLogical(logicalType, 'fixed', s, where);
       const node: AvroNode = { kind: 'fixed', size: s.size, ...named };
       reg.set(name, node);
       return node;
     }
     if (type === 'enum') {
-      if (!Array.isArray(s.symbols))
-        invalidSchema('avro', 'an enum needs a "symbols" array', where);
+      if (!Array.isArray(s.symbols)) bad('an enum needs a "symbols" array', where);
       const symbols = s.symbols.map((x, i) =>
-        checkName(x, ptr(ptr(where, 'symbols'), i), 'enum symbol'),
+        checkName(x, at(at(where, 'symbols'), i), 'enum symbol'),
       );
       if (new Set(symbols).size !== symbols.length)
-        invalidSchema('avro', 'enum symbols must be unique', ptr(where, 'symbols'));
+        bad('enum symbols must be unique', at(where, 'symbols'));
       if (
         s.default !== undefined &&
         (typeof s.default !== 'string' || !symbols.includes(s.default))
       )
-        invalidSchema('avro', 'an enum default must be one of its symbols', ptr(where, 'default'));
+        bad('an enum default must be one of its symbols', at(where, 'default'));
       const node: AvroNode = {
         kind: 'enum',
         symbols,
@@ -218,26 +228,21 @@ function parseNode(
       reg.set(name, node);
       return node;
     }
-    if (!Array.isArray(s.fields)) invalidSchema('avro', 'a record needs a "fields" array', where);
+    if (!Array.isArray(s.fields)) bad('a record needs a "fields" array', where);
     const node = { kind: 'record' as const, fields: [] as AvroField[], ...named };
     reg.set(name, node);
     const seen = new Set<string>();
     s.fields.forEach((f, i) => {
-      const fw = ptr(ptr(where, 'fields'), i);
-      if (!isObject(f)) invalidSchema('avro', 'a field must be an object', fw);
+      const fw = at(at(where, 'fields'), i);
+      if (!isObject(f)) bad('a field must be an object', fw);
       const fname = checkName(f.name, fw, 'field');
-      if (seen.has(fname))
-        invalidSchema('avro', `field "${fname}" is defined twice`, ptr(fw, 'name'));
+      if (seen.has(fname)) bad(`field "${fname}" is defined twice`, at(fw, 'name'));
       seen.add(fname);
-      if (!('type' in f)) invalidSchema('avro', `field "${fname}" needs a "type"`, fw);
-      const ftype = next(f.type, ptr(fw, 'type'), ns);
+      if (!('type' in f)) bad(`field "${fname}" needs a "type"`, fw);
+      const ftype = next(f.type, at(fw, 'type'), ns);
       const order = typeof f.order === 'string' ? f.order : 'ascending';
       if (!['ascending', 'descending', 'ignore'].includes(order))
-        invalidSchema(
-          'avro',
-          'field "order" must be ascending, descending or ignore',
-          ptr(fw, 'order'),
-        );
+        bad('field "order" must be ascending, descending or ignore', at(fw, 'order'));
       const field: AvroField = {
         name: fname,
         aliases: Array.isArray(f.aliases) ? f.aliases.map(String) : [],
@@ -248,7 +253,7 @@ function parseNode(
         order,
       };
       if (field.hasDefault) {
-        const dw = ptr(fw, 'default');
+        const dw = at(fw, 'default');
         // Named types may still be incomplete (recursion): check defaults once parsing is done.
         pending.push(() => checkDefault(ftype, f.default, dw));
       }
@@ -258,29 +263,25 @@ function parseNode(
   }
   if (typeof type === 'string' || isObject(type) || Array.isArray(type)) {
     // `{"type": "Foo"}` or `{"type": {...}}`: a wrapped reference or nested type.
-    return next(type, ptr(where, 'type'));
+    return next(type, at(where, 'type'));
   }
-  return invalidSchema('avro', `unknown type ${JSON.stringify(type)}`, ptr(where, 'type'));
+  return bad(`unknown type ${JSON.stringify(type)}`, at(where, 'type'));
 }
 
 function checkLogical(
   logical: string | undefined,
   type: string,
   s: Record<string, unknown>,
-  where: string,
+  where: Loc,
 ): void {
   if (logical !== 'decimal') return;
   const precision = s.precision;
   const scale = s.scale ?? 0;
   if (type !== 'bytes' && type !== 'fixed') return;
   if (typeof precision !== 'number' || !Number.isInteger(precision) || precision < 1)
-    invalidSchema('avro', 'decimal needs a positive integer "precision"', ptr(where, 'precision'));
+    bad('decimal needs a positive integer "precision"', at(where, 'precision'));
   if (typeof scale !== 'number' || !Number.isInteger(scale) || scale < 0 || scale > precision)
-    invalidSchema(
-      'avro',
-      'decimal "scale" must be an integer between 0 and precision',
-      ptr(where, 'scale'),
-    );
+    bad('decimal "scale" must be an integer between 0 and precision', at(where, 'scale'));
 }
 
 /** The identity of a union branch: its full name, or its type for unnamed types. */
@@ -291,60 +292,59 @@ export function branchKey(b: AvroNode): string {
 }
 
 /** Checks a field default against its type (for a union: the first branch, as the spec says). */
-export function checkDefault(t: AvroNode, v: unknown, where: string, depth = 0): void {
-  const bad = (what: string): never =>
-    invalidSchema('avro', `default does not match its type: ${what}`, where);
+export function checkDefault(t: AvroNode, v: unknown, where: Loc, depth = 0): void {
+  const fail = (what: string): never => bad(`default does not match its type: ${what}`, where);
   if (depth > 64) return;
   switch (t.kind) {
     case 'primitive':
       switch (t.type) {
         case 'null':
-          if (v !== null) bad('expected null');
+          if (v !== null) fail('expected null');
           return;
         case 'boolean':
-          if (typeof v !== 'boolean') bad('expected a boolean');
+          if (typeof v !== 'boolean') fail('expected a boolean');
           return;
         case 'int':
           if (typeof v !== 'number' || !Number.isInteger(v) || v < -2147483648 || v > 2147483647)
-            bad('expected an int');
+            fail('expected an int');
           return;
         case 'long':
-          if (typeof v !== 'number' || !Number.isInteger(v)) bad('expected a long');
+          if (typeof v !== 'number' || !Number.isInteger(v)) fail('expected a long');
           return;
         case 'float':
         case 'double':
-          if (typeof v !== 'number') bad('expected a number');
+          if (typeof v !== 'number') fail('expected a number');
           return;
         default:
-          if (typeof v !== 'string') bad(`expected a ${t.type} string`);
+          if (typeof v !== 'string') fail(`expected a ${t.type} string`);
           return;
       }
     case 'fixed':
       if (typeof v !== 'string' || v.length !== t.size)
-        bad(`expected a string of ${t.size} characters`);
+        fail(`expected a string of ${t.size} characters`);
       return;
     case 'enum':
-      if (typeof v !== 'string' || !t.symbols.includes(v)) bad('expected one of the symbols');
+      if (typeof v !== 'string' || !t.symbols.includes(v)) fail('expected one of the symbols');
       return;
     case 'array':
-      if (!Array.isArray(v)) bad('expected an array');
-      (v as unknown[]).forEach((x, i) => checkDefault(t.items, x, ptr(where, i), depth + 1));
+      if (!Array.isArray(v)) fail('expected an array');
+      (v as unknown[]).forEach((x, i) => checkDefault(t.items, x, at(where, i), depth + 1));
       return;
     case 'map':
-      if (!isObject(v)) bad('expected an object');
+      if (!isObject(v)) fail('expected an object');
       for (const [k, x] of Object.entries(v as object))
-        checkDefault(t.values, x, ptr(where, k), depth + 1);
+        checkDefault(t.values, x, at(where, k), depth + 1);
       return;
     case 'union':
       checkDefault(t.branches[0] as AvroNode, v, where, depth + 1);
       return;
     case 'record':
-      if (!isObject(v)) bad('expected an object');
+      if (!isObject(v)) fail('expected an object');
       for (const f of t.fields) {
         const x = (v as Record<string, unknown>)[f.name];
         if (x === undefined) {
-          if (!f.hasDefault) bad(`missing field "${f.name}"`);
-        } else checkDefault(f.type, x, ptr(where, f.name), depth + 1);
+          if (!f.hasDefault) fail(`missing field "${f.name}"`);
+        } else checkDefault(f.type, x, at(where, f.name), depth + 1);
       }
   }
 }
