@@ -28,6 +28,8 @@ export { avroFingerprint, rabin64 } from './formats/avro/fingerprint.js';
 export type { AvroFingerprintAlgorithm } from './formats/avro/canonical.js';
 export type { EmpiricalOptions, EmpiricalResult, Counterexample } from './compat/empirical.js';
 export type { MeterLike } from './telemetry.js';
+export { COMPATIBILITY_RULES } from './compat/catalogue.js';
+export type { RuleSpec } from './compat/catalogue.js';
 export { QualitySuite } from './quality/suite.js';
 export type {
   QualitySuiteOptions,

@@ -13,6 +13,7 @@ import {
   fromDraft06,
   type JsonSchemaDraft,
 } from './drafts.js';
+import { RefResolver } from './refs.js';
 import { sampleJsonSchema } from './sample.js';
 
 /** A parsed JSON Schema: the draft, the (draft-04-translated) document and its references. */
@@ -44,9 +45,12 @@ function translate(schema: unknown): unknown {
   return d === 'draft-04' ? fromDraft04(schema) : d === 'draft-06' ? fromDraft06(schema) : schema;
 }
 
+const metaAjv = new Map<JsonSchemaDraft, ReturnType<typeof createAjv>>();
+
 function metaCheck(draft: JsonSchemaDraft, schema: unknown, name: string): void {
   if (typeof schema === 'boolean') return;
-  const ajv = createAjv(draft, false);
+  let ajv = metaAjv.get(draft);
+  if (ajv === undefined) metaAjv.set(draft, (ajv = createAjv(draft, false)));
   const ok = ajv.validateSchema(schema as object);
   if (ok !== true) {
     const e = ajv.errors?.[0];
@@ -84,8 +88,7 @@ export function parseJsonSchema(source: SchemaSource, context: FormatContext): P
     canonical = canonicalJson({ schema: raw, references: sorted });
   }
   const parsed: ParsedJsonSchema = { draft, schema, references, canonical };
-  // Compiling once finds unresolvable `$ref`s now, not at the first validate().
-  compiledFor.set(parsed, buildValidate(parsed, false));
+  checkRefs(parsed);
   return parsed;
 }
 
@@ -108,6 +111,37 @@ export function buildValidate(parsed: ParsedJsonSchema, allErrors: boolean): Val
       );
     }
     return invalidSchema('json-schema', e.message ?? String(error), '', error);
+  }
+}
+
+/** Finds unresolvable `$ref`s at parse time (without compiling), as E_MISSING_REFERENCE. */
+function checkRefs(parsed: ParsedJsonSchema): void {
+  const refs = new RefResolver(parsed.schema, parsed.references);
+  const docs: unknown[] = [parsed.schema, ...parsed.references.map((r) => r.schema)];
+  for (const doc of docs) {
+    const stack: unknown[] = [doc];
+    while (stack.length > 0) {
+      const s = stack.pop();
+      if (typeof s !== 'object' || s === null) continue;
+      if (isObject(s)) {
+        const ref = s.$ref;
+        if (
+          typeof ref === 'string' &&
+          refs.resolve(ref, doc) === undefined &&
+          !/^https?:\/\/json-schema\.org\//.test(ref)
+        ) {
+          throw validationErrors.create(
+            'E_MISSING_REFERENCE',
+            `JSON Schema refers to "${ref}", which is neither in the schema nor among its references`,
+            {
+              details: { format: 'json-schema', reference: ref },
+            },
+          );
+        }
+        for (const [k, v] of Object.entries(s))
+          if (k !== 'enum' && k !== 'const' && k !== 'default' && k !== 'examples') stack.push(v);
+      } else stack.push(...(s as unknown[]));
+    }
   }
 }
 
