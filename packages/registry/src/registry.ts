@@ -3,6 +3,7 @@ import {
   TypedEmitter,
   createIdGenerator,
   resolveOptions,
+  systemClock,
   type Clock,
   type Logger,
 } from '@plinth/core';
@@ -249,7 +250,8 @@ export class Registry extends TypedEmitter<RegistryEvents> {
         return await publishAll(this.#ctx, inputs, this.#inlineHook);
       } catch (error) {
         if (!replayable || attempt >= 20 || !registryErrors.is(error, 'E_BLOB_BUSY')) throw error;
-        await this.#ctx.clock.sleep(Math.min(200, 5 * attempt));
+        // Backoff for a lost race, not domain time: real timers even under a ManualClock.
+        await systemClock.sleep(Math.min(200, 5 * attempt));
       }
     }
   }

@@ -13,7 +13,8 @@ export interface Fixture {
 /** A registry over a fresh memory store with a manual clock. */
 export async function makeRegistry(options: Partial<RegistryOptions> = {}): Promise<Fixture> {
   const clock = new ManualClock(Date.UTC(2026, 0, 1));
-  const store = options.store ?? (await openStore({ adapter: memoryAdapter(), clock }));
+  // The store keeps real time for its retry backoff; the registry runs on the manual clock.
+  const store = options.store ?? (await openStore({ adapter: memoryAdapter() }));
   const registry = await new Registry({ store, clock, usageFlushMs: 0, ...options }).open();
   return {
     store,

@@ -1,4 +1,10 @@
-import { isPlinthError, type Clock, type IdGenerator, type Logger } from '@plinth/core';
+import {
+  isPlinthError,
+  systemClock,
+  type Clock,
+  type IdGenerator,
+  type Logger,
+} from '@plinth/core';
 import type { Store, Transaction } from '@plinth/storage';
 import { registryErrors } from '../errors.js';
 import type { RegistryEvents } from '../events.js';
@@ -54,16 +60,25 @@ export function mapStorageError(error: unknown): unknown {
   });
 }
 
-/** A transaction with retries on lost races; errors come out as registry errors. */
+/**
+ * A transaction retried on lost races (a conflict at commit, or one the callback detects and
+ * throws as a storage `E_CONFLICT`), with jittered backoff; errors come out as registry errors.
+ * The backoff uses real timers: it paces a race, it is not domain time.
+ */
 export async function runTx<T>(
   ctx: Ctx,
   fn: (tx: Transaction) => Promise<T>,
-  attempts = 8,
+  attempts = 30,
 ): Promise<T> {
-  try {
-    return await ctx.store.transaction(fn, { retry: { attempts, baseDelayMs: 2, maxDelayMs: 50 } });
-  } catch (error) {
-    throw mapStorageError(error);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await ctx.store.transaction(fn);
+    } catch (error) {
+      const lost = isPlinthError(error, 'E_CONFLICT') && error.package === '@plinth/storage';
+      if (!lost || attempt >= attempts) throw mapStorageError(error);
+      const delay = Math.min(100, 2 * 2 ** Math.min(attempt, 6));
+      await systemClock.sleep(delay / 2 + Math.random() * (delay / 2));
+    }
   }
 }
 

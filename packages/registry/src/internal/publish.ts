@@ -1,5 +1,5 @@
 import semver from 'semver';
-import type { Transaction } from '@plinth/storage';
+import { storageErrors, type Transaction } from '@plinth/storage';
 import { registryErrors } from '../errors.js';
 import { blobKey } from '../blob/blob-layer.js';
 import type { SchemaSourceLike } from '../schema-engine.js';
@@ -210,6 +210,13 @@ async function publishOne(
       `${key}@${parsed.version} was deleted permanently; a version is never reused`,
       { details: { artifact: key, version: parsed.version, purged: true } },
     );
+  }
+  if (existing !== undefined && base !== undefined && existing.gen > base.generation) {
+    // Written after this transaction read the artifact: a lost race, retried (the retry either
+    // finds identical content, computes the next version, or reports the version as taken).
+    throw storageErrors.create('E_CONFLICT', `${docKey} was published concurrently`, {
+      details: { key: docKey },
+    });
   }
   if (existing !== undefined) {
     throw registryErrors.create(

@@ -182,7 +182,8 @@ export async function importRegistry(
   for (const r of records) {
     if (r.c === C.versions) {
       const d = r.v as VersionDoc;
-      r.v = { ...d, compression: stored.get(d.digest) ?? d.compression };
+      const where = stored.get(d.digest);
+      r.v = { ...d, compression: where === undefined ? d.compression : where };
     }
   }
   await runTx(

@@ -27,6 +27,8 @@ export class VersionCache {
   readonly #store: Store;
   readonly #entries = new Map<string, Entry>();
   readonly #loading = new Map<string, Promise<Entry | undefined>>();
+  /** Invalidations per artifact, so one that lands during a refresh is not lost. */
+  readonly #marks = new Map<string, number>();
 
   constructor(store: Store) {
     this.#store = store;
@@ -34,6 +36,7 @@ export class VersionCache {
 
   /** Marks an artifact as possibly changed by someone else. */
   invalidate(artifact: string): void {
+    this.#marks.set(artifact, (this.#marks.get(artifact) ?? 0) + 1);
     const e = this.#entries.get(artifact);
     if (e !== undefined) e.stale = true;
   }
@@ -81,6 +84,7 @@ export class VersionCache {
   }
 
   async #refresh(artifact: string, e: Entry | undefined): Promise<Entry | undefined> {
+    const marks = this.#marks.get(artifact) ?? 0;
     const got = await this.#store.collection<ArtifactDoc>(C.artifacts).get(artifact);
     const art = got?.value;
     if (art === undefined) {
@@ -91,7 +95,8 @@ export class VersionCache {
     const hardGen = (art.hardDeleteGen as number | undefined) ?? 0;
     if (e === undefined || hardGen > e.generation) {
       const versions = await this.#loadAll(artifact);
-      const fresh: Entry = { art, versions, generation: gen, stale: false };
+      const stale = (this.#marks.get(artifact) ?? 0) !== marks;
+      const fresh: Entry = { art, versions, generation: gen, stale };
       this.#entries.set(artifact, fresh);
       return fresh;
     }
@@ -109,9 +114,9 @@ export class VersionCache {
         cursor = page.cursor;
       } while (cursor !== undefined);
     }
-    e.art = art;
+    if (gen >= e.generation) e.art = art;
     e.generation = Math.max(e.generation, gen);
-    e.stale = false;
+    e.stale = (this.#marks.get(artifact) ?? 0) !== marks;
     return e;
   }
 
