@@ -109,4 +109,65 @@ describe('Avro compatibility vs avsc (property-based)', () => {
       { numRuns: 300, seed: 42 },
     );
   });
+
+  it('FORWARD verdicts on small mutations (add/remove/promote/rename) agree with avsc in both directions', () => {
+    const promote: Record<string, string> = {
+      int: 'long',
+      long: 'double',
+      float: 'double',
+      string: 'bytes',
+      bytes: 'string',
+    };
+    const mutated = record.chain((old) =>
+      fc.tuple(
+        fc.constant(old),
+        fc.oneof(
+          fc.constant({ ...old, fields: [...old.fields, { name: 'z', type: 'int', default: 0 }] }),
+          fc.constant({ ...old, fields: [...old.fields, { name: 'z', type: 'int' }] }),
+          fc.constant({ ...old, fields: old.fields.slice(1) }),
+          fc.constant({
+            ...old,
+            fields: old.fields.map((f) =>
+              typeof f.type === 'string' && promote[f.type] ? { ...f, type: promote[f.type] } : f,
+            ),
+          }),
+          fc.constant({
+            ...old,
+            fields: old.fields.map((f, i) =>
+              i === 0 ? { ...f, name: 'renamed', aliases: [f.name] } : f,
+            ),
+          }),
+        ),
+      ),
+    );
+    let compatibleSeen = 0;
+    fc.assert(
+      fc.property(mutated, ([oldSchema, newSchema]) => {
+        const oldType = avsc.Type.forSchema(oldSchema as avsc.Schema);
+        const newType = avsc.Type.forSchema(newSchema as avsc.Schema);
+        for (const [level, reader, writer] of [
+          ['BACKWARD', newType, oldType],
+          ['FORWARD', oldType, newType],
+        ] as const) {
+          const r = v.checkCompatibility(
+            { format: 'avro', schema: newSchema },
+            [{ format: 'avro', schema: oldSchema }],
+            { level },
+          );
+          let ok = true;
+          try {
+            const resolver = reader.createResolver(writer, { ignoreNamespaces: true } as never);
+            for (let i = 0; i < 3; i++)
+              reader.fromBuffer(writer.toBuffer(writer.random()), resolver);
+          } catch {
+            ok = false;
+          }
+          expect(r.compatible).toBe(ok);
+          if (ok) compatibleSeen++;
+        }
+      }),
+      { numRuns: 200, seed: 11 },
+    );
+    expect(compatibleSeen).toBeGreaterThan(100);
+  });
 });
