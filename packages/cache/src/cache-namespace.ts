@@ -1,5 +1,5 @@
 import type { CacheCore } from './internal/core.js';
-import type { L1Entry } from './internal/entry.js';
+import { TAGGED, type L1Entry } from './internal/entry.js';
 import { Kind } from './internal/envelope.js';
 import { checkKey, checkNamespace, checkTags, SEP } from './internal/keys.js';
 import { load, unwrapEntry } from './internal/load.js';
@@ -58,13 +58,13 @@ export class CacheNamespace {
     if (
       e !== undefined &&
       e.ns === this.#ns &&
-      e.expiresAt > core.now() &&
-      (e.tags === undefined || !core.tagInvalid(e)) &&
+      core.fresh(e) &&
+      ((e.flags & TAGGED) === 0 || !core.tagInvalid(e)) &&
       !core.closed
     ) {
       core.counters.l1Hits++;
-      if (core.emitter.listenerCount('cache:hit') !== 0) this.#hit(key, 'l1');
-      return e.kind === Kind.Value ? (e.value as T) : undefined;
+      if (core.observesHits()) this.#hit(key, 'l1');
+      return (e.flags & 3) === Kind.Value ? (e.value as T) : undefined;
     }
     checkKey(key);
     this.#open('getSync');
@@ -79,13 +79,13 @@ export class CacheNamespace {
     if (
       e !== undefined &&
       e.ns === this.#ns &&
-      e.expiresAt > core.now() &&
-      (e.tags === undefined || !core.tagInvalid(e)) &&
+      core.fresh(e) &&
+      ((e.flags & TAGGED) === 0 || !core.tagInvalid(e)) &&
       !core.closed
     ) {
       core.counters.l1Hits++;
-      if (core.emitter.listenerCount('cache:hit') !== 0) this.#hit(key, 'l1');
-      return Promise.resolve(e.kind === Kind.Value ? (e.value as T) : undefined);
+      if (core.observesHits()) this.#hit(key, 'l1');
+      return Promise.resolve((e.flags & 3) === Kind.Value ? (e.value as T) : undefined);
     }
     return this.#getSlow<T>(key, options);
   }
@@ -99,7 +99,7 @@ export class CacheNamespace {
     const e = await core.readL2(lk, this.#ns, t);
     if (e !== undefined && e.expiresAt > core.clock.now()) {
       core.counters.l2Hits++;
-      if (core.emitter.listenerCount('cache:hit') !== 0) this.#hit(key, 'l2');
+      if (core.observes('cache:hit')) this.#hit(key, 'l2');
       return e.kind === Kind.Value ? (e.value as T) : undefined;
     }
     this.#miss(key);
@@ -147,13 +147,13 @@ export class CacheNamespace {
     if (
       e !== undefined &&
       e.ns === this.#ns &&
-      e.kind === Kind.Value &&
-      e.expiresAt > core.now() &&
-      (e.tags === undefined || !core.tagInvalid(e)) &&
+      (e.flags & 3) === Kind.Value &&
+      core.fresh(e) &&
+      ((e.flags & TAGGED) === 0 || !core.tagInvalid(e)) &&
       !core.closed
     ) {
       core.counters.l1Hits++;
-      if (core.emitter.listenerCount('cache:hit') !== 0) this.#hit(key, 'l1');
+      if (core.observesHits()) this.#hit(key, 'l1');
       return Promise.resolve(e.value as T);
     }
     return this.#getOrSetSlow(key, factory, options);
@@ -326,12 +326,12 @@ export class CacheNamespace {
 
   #miss(key: string): void {
     this.core.counters.misses++;
-    if (this.core.emitter.listenerCount('cache:miss') !== 0)
+    if (this.core.observes('cache:miss'))
       this.core.emitter.emit('cache:miss', { key, namespace: this.path });
   }
 
   #written(key: string, ttl: number): void {
-    if (this.core.emitter.listenerCount('cache:written') !== 0)
+    if (this.core.observes('cache:written'))
       this.core.emitter.emit('cache:written', { key, namespace: this.path, ttl });
   }
 }

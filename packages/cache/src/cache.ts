@@ -29,6 +29,20 @@ export class Cache extends TypedEmitter<CacheEvents> {
     this.#root = new CacheNamespace(this.#core, '', '');
   }
 
+  /** Listens to every event (see TypedEmitter); returns the function that stops listening. */
+  override subscribe(listener: Parameters<TypedEmitter<CacheEvents>['subscribe']>[0]): () => void {
+    const stop = super.subscribe(listener);
+    const core = this.#core;
+    core.everyEvent++;
+    let active = true;
+    return () => {
+      if (!active) return;
+      active = false;
+      core.everyEvent--;
+      stop();
+    };
+  }
+
   /** Connects L2 and subscribes to the bus (idempotent); `createCache` calls it for you. */
   connect(): Promise<void> {
     return this.#core.connect();

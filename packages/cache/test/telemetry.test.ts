@@ -109,3 +109,19 @@ describe('telemetry', () => {
     expect(cache.stats()).toMatchObject({ l1Hits: 1, l2Hits: 1, misses: 1 });
   });
 });
+
+describe('subscribe()', () => {
+  it('every-event listeners see hits and misses too (the hit path checks for them)', async () => {
+    const cache = new Cache();
+    const seen: string[] = [];
+    const stop = cache.subscribe((name) => seen.push(name));
+    await cache.set('k', 1);
+    await cache.get('k');
+    cache.getSync('k');
+    await cache.get('nope');
+    stop();
+    stop();
+    await cache.get('k');
+    expect(seen).toEqual(['cache:written', 'cache:hit', 'cache:hit', 'cache:miss']);
+  });
+});

@@ -7,7 +7,7 @@ import { createPolicy } from '../l1/create-policy.js';
 import type { L1Policy } from '../l1/policy.js';
 import type { ResolvedEntryOptions, resolveCacheOptions } from '../options.js';
 import type { CacheStats, Serializer } from '../types.js';
-import { L1Entry } from './entry.js';
+import { L1Entry, LATER } from './entry.js';
 import { decodeEnvelope, encodeEnvelope, Kind, toBytes, type EntryMeta } from './envelope.js';
 import { TAG_PREFIX } from './keys.js';
 import { L2Guard } from './l2-guard.js';
@@ -52,7 +52,12 @@ export class CacheCore {
   readonly weighted: boolean;
   readonly emitter: TypedEmitter<CacheEvents>;
   closed = false;
+  /** Listeners registered through `subscribe()` (they see every event). */
+  everyEvent = 0;
+  /** Origin of the entries' small-integer deadlines. */
+  readonly base: number;
   #cachedNow = 0;
+  #cachedRel = 0;
   #nowTimer: TimerHandle | undefined;
   readonly #resolution: number;
   #connecting: Promise<void> | undefined;
@@ -65,6 +70,7 @@ export class CacheCore {
     this.serializer = o.serializer;
     this.prefix = o.prefix;
     this.#resolution = o.timeResolution;
+    this.base = Math.floor(o.clock.now());
     this.weighted = o.l1.maxBytes !== undefined;
     const l1 = o.l1;
     this.l1 = createPolicy<L1Entry>({
@@ -75,7 +81,7 @@ export class CacheCore {
       ...(this.weighted && { expectedEntries: Math.max(1024, (l1.maxBytes ?? 0) / 512) }),
       onEvict: (key) => {
         this.counters.evictions++;
-        if (this.emitter.listenerCount('l1:evicted') > 0) {
+        if (this.observes('l1:evicted')) {
           this.emitter.emit('l1:evicted', { key: publicKey(key), reason: 'capacity' });
         }
       },
@@ -99,10 +105,40 @@ export class CacheCore {
     return n !== 0 ? n : this.#tick();
   }
 
+  /**
+   * Whether anyone listens to `cache:hit`, for the hit path (no payload is built otherwise).
+   * Reads eventemitter3's listener table directly: `listenerCount()` is a call the hit path
+   * cannot afford. `everyEvent` counts `subscribe()` listeners, which bypass that table.
+   */
+  observesHits(): boolean {
+    return (
+      (this.emitter as unknown as { _events: Record<string, unknown> })._events['cache:hit'] !==
+        undefined || this.everyEvent !== 0
+    );
+  }
+
+  /** Whether an event has listeners (of its own, or `subscribe()` ones). */
+  observes(name: keyof CacheEvents): boolean {
+    return this.everyEvent !== 0 || this.emitter.listenerCount(name) > 0;
+  }
+
+  /**
+   * Whether `e` is still fresh (expiry only; tags are checked apart). The common case compares
+   * two small integers; entries near their deadline, or beyond the integer window, compare the
+   * exact epoch-ms times.
+   */
+  fresh(e: L1Entry): boolean {
+    const d = e.deadline;
+    const rel = this.#cachedNow !== 0 ? this.#cachedRel : this.#tick() - this.base;
+    if (d > rel) return d !== LATER || e.expiresAt > this.now();
+    return e.expiresAt > this.now();
+  }
+
   #tick(): number {
     const t = this.clock.now();
     if (this.#resolution > 0 && !this.closed) {
       this.#cachedNow = t;
+      this.#cachedRel = t - this.base;
       this.#nowTimer = this.clock.setTimeout(() => {
         this.#cachedNow = 0;
       }, this.#resolution);
@@ -216,6 +252,7 @@ export class CacheCore {
       }
     }
     const entry = new L1Entry(
+      this.base,
       ns,
       kind,
       kind === Kind.Value ? value : undefined,
@@ -262,6 +299,7 @@ export class CacheCore {
       const { meta, payload } = await decodeEnvelope(raw);
       const value = meta.kind === Kind.Value ? this.serializer.deserialize(payload) : undefined;
       entry = new L1Entry(
+        this.base,
         ns,
         meta.kind,
         value,
@@ -379,8 +417,7 @@ export class CacheCore {
     try {
       await bus.publish(message);
       this.counters.busPublished++;
-      if (this.emitter.listenerCount('bus:published') > 0)
-        this.emitter.emit('bus:published', { message });
+      if (this.observes('bus:published')) this.emitter.emit('bus:published', { message });
     } catch (error) {
       this.logger.warn(
         { err: error, bus: bus.name },

@@ -48,7 +48,7 @@ export async function load<T>(r: LoadRequest<T>): Promise<L1Entry> {
       const now = core.clock.now();
       if (e.expiresAt > now) {
         core.counters.l2Hits++;
-        if (core.emitter.listenerCount('cache:hit') > 0)
+        if (core.observes('cache:hit'))
           core.emitter.emit('cache:hit', { key, namespace: path, tier: 'l2', stale: false });
         return e;
       }
@@ -62,8 +62,7 @@ export async function load<T>(r: LoadRequest<T>): Promise<L1Entry> {
   }
   if (stale === undefined) {
     core.counters.misses++;
-    if (core.emitter.listenerCount('cache:miss') > 0)
-      core.emitter.emit('cache:miss', { key, namespace: path });
+    if (core.observes('cache:miss')) core.emitter.emit('cache:miss', { key, namespace: path });
   }
   let refresh = core.refreshing.get(lk);
   if (refresh === undefined) {
@@ -95,6 +94,7 @@ export async function load<T>(r: LoadRequest<T>): Promise<L1Entry> {
     // Grace: answer with the stale value and keep it for graceBackoff before trying again.
     const now = core.clock.now();
     const backoff = new L1Entry(
+      core.base,
       ns,
       stale.kind,
       stale.value,
@@ -111,7 +111,7 @@ export async function load<T>(r: LoadRequest<T>): Promise<L1Entry> {
 
 function servedStale(core: CacheCore, key: string, path: string, e: L1Entry): L1Entry {
   core.counters.staleHits++;
-  if (core.emitter.listenerCount('cache:hit') > 0)
+  if (core.observes('cache:hit'))
     core.emitter.emit('cache:hit', { key, namespace: path, tier: 'l1', stale: true });
   return e;
 }
@@ -242,14 +242,15 @@ async function invoke<T>(r: LoadRequest<T>, stale: L1Entry | undefined): Promise
     });
   }
   const now = core.clock.now();
-  if (skipped) return new L1Entry(ns, Kind.Value, value, now, now, now, undefined, undefined);
+  if (skipped)
+    return new L1Entry(core.base, ns, Kind.Value, value, now, now, now, undefined, undefined);
   const opts = adapted === undefined ? o : { ...o, ...adapted };
   if (value === undefined) {
     if (o.negativeTtl > 0) return core.write(lk, ns, undefined, Kind.Absent, opts);
-    return new L1Entry(ns, Kind.Absent, undefined, now, now, now, undefined, undefined);
+    return new L1Entry(core.base, ns, Kind.Absent, undefined, now, now, now, undefined, undefined);
   }
   const entry = await core.write(lk, ns, value, Kind.Value, opts);
-  if (core.emitter.listenerCount('cache:written') > 0)
+  if (core.observes('cache:written'))
     core.emitter.emit('cache:written', { key, namespace: r.path, ttl: opts.ttl });
   return entry;
 }
