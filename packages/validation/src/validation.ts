@@ -36,6 +36,25 @@ interface Parsed {
   readonly fingerprint: string;
 }
 
+/**
+ * A key for the parse cache: the format and the JSON text of the schema and references. Only for
+ * JSON data and strings (zod schemas and other live objects are keyed by identity only).
+ */
+function contentKey(source: SchemaSource): string | undefined {
+  const plain = (x: unknown): boolean =>
+    typeof x === 'string' ||
+    (typeof x === 'object' &&
+      x !== null &&
+      (Array.isArray(x) || Object.getPrototypeOf(x) === Object.prototype));
+  if (!plain(source.schema) || !(source.references ?? []).every((r) => plain(r.schema)))
+    return undefined;
+  try {
+    return `${source.format}\u0000${JSON.stringify([source.schema, source.references ?? []])}`;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Statistics of the compiled-validator cache. */
 export interface CacheStats {
   readonly size: number;
@@ -54,6 +73,8 @@ export class Validation extends TypedEmitter<ValidationEvents> {
   readonly #plugins = new Map<string, FormatPlugin>();
   readonly #cache: LruCache<string, CompiledValidator>;
   readonly #parsed = new WeakMap<object, Parsed>();
+  /** Parsed schemas by content, so a history read back from storage is not parsed again. */
+  readonly #byContent: LruCache<string, Parsed>;
   readonly #telemetry = new Telemetry();
   readonly #life = new Lifecycle('@plinth/validation', 'Validation', () => this.#shutdown());
   readonly #formatContext: FormatContext;
@@ -63,6 +84,7 @@ export class Validation extends TypedEmitter<ValidationEvents> {
     const { meter, ...rest } = options ?? {};
     this.#options = resolveValidationOptions(options === undefined ? undefined : rest);
     this.#cache = new LruCache(this.#options.cacheSize);
+    this.#byContent = new LruCache(this.#options.cacheSize);
     this.#formatContext = { limits: this.#options.limits };
     for (const p of [jsonSchemaFormat, avroFormat, protobufFormat, zodFormat] as FormatPlugin[])
       this.#plugins.set(p.format, p);
@@ -357,6 +379,14 @@ export class Validation extends TypedEmitter<ValidationEvents> {
         },
       );
     }
+    const key = contentKey(source);
+    if (key !== undefined) {
+      const hit = this.#byContent.get(key);
+      if (hit !== undefined && hit.plugin === plugin) {
+        this.#parsed.set(source, hit);
+        return hit;
+      }
+    }
     const parsed = plugin.parse(source, this.#formatContext);
     // Canonical form and fingerprint are computed on first use: compatibility checks need neither.
     let canonical: string | undefined;
@@ -372,6 +402,7 @@ export class Validation extends TypedEmitter<ValidationEvents> {
       },
     };
     this.#parsed.set(source, out);
+    if (key !== undefined) this.#byContent.set(key, out);
     return out;
   }
 }
