@@ -75,7 +75,11 @@ export class CacheNamespace {
   /** The fresh value from L1, else L2 (filling L1 with the remaining TTL), else undefined. */
   get<T = unknown>(key: string, options?: GetOptions): Promise<T | undefined> {
     const core = this.core;
-    const e = core.l1?.get(this.#ns === '' ? key : this.#ns + key);
+    // One read in 1024 is timed for the L1 latency histogram (a counter, not a clock read).
+    const e =
+      (++core.sampleTick & 1023) !== 0
+        ? core.l1?.get(this.#ns === '' ? key : this.#ns + key)
+        : core.timedL1Get(this.#ns === '' ? key : this.#ns + key);
     if (
       e !== undefined &&
       e.ns === this.#ns &&
@@ -143,7 +147,10 @@ export class CacheNamespace {
    */
   getOrSet<T>(key: string, factory: Factory<T>, options?: SetOptions): Promise<T> {
     const core = this.core;
-    const e = core.l1?.get(this.#ns === '' ? key : this.#ns + key);
+    const e =
+      (++core.sampleTick & 1023) !== 0
+        ? core.l1?.get(this.#ns === '' ? key : this.#ns + key)
+        : core.timedL1Get(this.#ns === '' ? key : this.#ns + key);
     if (
       e !== undefined &&
       e.ns === this.#ns &&

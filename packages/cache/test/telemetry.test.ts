@@ -83,6 +83,10 @@ describe('telemetry', () => {
           (h.attributes as Record<string, unknown>)['cache.tier'] === 'l2',
       ),
     ).toBe(true);
+    for (let i = 0; i < 2_048; i++) await cache.get('a');
+    expect(
+      rec.histograms.some((h) => (h.attributes as Record<string, unknown>)['cache.tier'] === 'l1'),
+    ).toBe(true);
     const before = rec.callbacks.length;
     await cache.close();
     expect(rec.callbacks.length).toBe(before - 1);

@@ -52,6 +52,8 @@ export class CacheCore {
   readonly weighted: boolean;
   readonly emitter: TypedEmitter<CacheEvents>;
   closed = false;
+  /** Counts async reads; every 1024th is timed (L1 latency, see timedL1Get). */
+  sampleTick = 0;
   /** Listeners registered through `subscribe()` (they see every event). */
   everyEvent = 0;
   /** Origin of the entries' small-integer deadlines. */
@@ -115,6 +117,14 @@ export class CacheCore {
       (this.emitter as unknown as { _events: Record<string, unknown> })._events['cache:hit'] !==
         undefined || this.everyEvent !== 0
     );
+  }
+
+  /** An L1 read timed into the latency histogram (tier l1). */
+  timedL1Get(lk: string): L1Entry | undefined {
+    const start = performance.now();
+    const e = this.l1?.get(lk);
+    this.telemetry.record('l1', 'get', performance.now() - start, true);
+    return e;
   }
 
   /** Whether an event has listeners (of its own, or `subscribe()` ones). */

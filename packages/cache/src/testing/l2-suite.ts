@@ -123,7 +123,7 @@ export function runL2ConformanceSuite(options: L2SuiteOptions): void {
       expect(await a.get(`${p}ns:${n - 1}`)).toBeUndefined();
       expect(s(await a.get(`${p}other`))).toBe('keep');
       expect(s(await a.get(`${p}ns`))).toBe('no colon: not in the prefix');
-    });
+    }, 60_000);
 
     it('deletePrefix treats glob characters in the prefix literally', async () => {
       await a.set(`${p}a*:1`, b('1'), undefined);
