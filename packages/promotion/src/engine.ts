@@ -270,7 +270,10 @@ export class PromotionEngine extends TypedEmitter<PromotionEvents> {
   }
 
   async #unit<T>(fn: (u: Unit) => Promise<T>): Promise<T> {
-    const { result, unit } = await inUnit(this.#core.store, this.#core.clock, fn);
+    const { result, unit } = await inUnit(this.#core.store, this.#core.clock, fn, {
+      id: this.#core.instanceId,
+      leaseMs: this.#core.leaseMs,
+    });
     this.#publish(unit);
     return result;
   }
@@ -769,7 +772,8 @@ export class PromotionEngine extends TypedEmitter<PromotionEvents> {
       const complete = currentLevel(def.approvals, approvals) === undefined;
       const { wakeAt: _w, ...rest } = d;
       const next = { ...(complete ? rest : d), approvals, updatedAt: u.now } as PromotionDoc;
-      await u.putPromotion(next);
+      const free = d.lease === undefined || d.lease.until <= u.now;
+      await u.putPromotion(complete && free ? u.lease(next) : next);
       await u.history(d.pipeline, d.stage, 'approval:granted', principal.id, {
         promotionId: id,
         releaseId: d.releaseId,

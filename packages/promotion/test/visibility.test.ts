@@ -93,13 +93,21 @@ describe.each(ADAPTERS)('visibility on %s', (_name, open) => {
   it('emits one transition event per state change, after the commit', async () => {
     const h = await harness(open, { pipelines: [threeStages()] });
     const r = await h.engine.createRelease({ name: 'orders', artifacts: ['orders@1.0.0'] });
-    const seen: string[] = [];
-    h.engine.on('promotion:transition', async (e) => {
-      const stored = await h.engine.getPromotion(e.promotionId);
-      seen.push(`${e.from ?? 'none'}→${e.to}:${stored !== undefined}`);
+    const checks: Array<Promise<string>> = [];
+    h.engine.on('promotion:transition', (e) => {
+      // The state the event announces is already in the store when the listener runs.
+      checks.push(
+        h.engine
+          .getPromotion(e.promotionId)
+          .then(
+            (stored) =>
+              `${e.from ?? 'none'}→${e.to}:${stored?.transitions.some((t) => t.state === e.to) === true}`,
+          ),
+      );
     });
     await h.engine.request({ pipeline: 'main', stage: 'dev', releaseId: r.id });
     await h.settle();
+    const seen = await Promise.all(checks);
     expect(seen).toEqual([
       'none→requested:true',
       'requested→gating:true',

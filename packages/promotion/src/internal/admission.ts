@@ -107,7 +107,7 @@ export async function checkAdmission(
       { details: { pipeline, stage: a.stage, releaseId: release.id, missing: avail.missing } },
     );
   }
-  if (a.skipDependencies !== true) {
+  if (a.skipDependencies !== true && release.dependencies.length > 0) {
     const unmet = unmetDependencies([release], overlay(await heldReleases(u, stage), [release]));
     if (unmet.length > 0) {
       throw promotionErrors.create(
@@ -171,7 +171,7 @@ export async function admit(core: EngineCore, u: Unit, a: Admission): Promise<Pr
   } else if (a.front) queue = [doc.id, ...queue];
   else queue.push(doc.id);
   await u.putStage({ ...stage, active, queue });
-  await u.putPromotion(doc);
+  await u.putPromotion(active === doc.id ? u.lease(doc) : doc);
   await u.history(
     a.pipeline,
     a.stage,

@@ -103,7 +103,13 @@ export class Driver {
     const run = (async () => {
       do {
         this.#again.delete(id);
-        if (!(await this.#claim(id))) continue;
+        const fresh = await this.#read(id);
+        const mine =
+          fresh?.live === true &&
+          fresh.lease?.owner === this.#core.instanceId &&
+          fresh.lease.until > this.#core.clock.now() &&
+          fresh.wakeAt === undefined;
+        if (!mine && !(await this.#claim(id))) continue;
         while (!this.#core.stop.aborted && (await this.#step(id)) === 'continue');
       } while (this.#again.has(id) && !this.#core.stop.aborted);
     })();
@@ -121,13 +127,22 @@ export class Driver {
     fn: (u: Unit, doc: PromotionDoc) => Promise<void>,
   ): Promise<Unit | undefined> {
     try {
-      const { unit } = await inUnit(this.#core.store, this.#core.clock, async (u) => {
-        const doc = await u.promotion(id);
-        if (doc === undefined || doc.live !== true || doc.lease?.owner !== this.#core.instanceId) {
-          throw new LostOwnership();
-        }
-        await fn(u, doc);
-      });
+      const { unit } = await inUnit(
+        this.#core.store,
+        this.#core.clock,
+        async (u) => {
+          const doc = await u.promotion(id);
+          if (
+            doc === undefined ||
+            doc.live !== true ||
+            doc.lease?.owner !== this.#core.instanceId
+          ) {
+            throw new LostOwnership();
+          }
+          await fn(u, doc);
+        },
+        { id: this.#core.instanceId, leaseMs: this.#core.leaseMs },
+      );
       this.#core.publish(unit);
       for (const [wid, at] of unit.wakes) this.arm(wid, at);
       return unit;
@@ -249,7 +264,9 @@ export class Driver {
         if (currentLevel(def.approvals, moved.approvals) !== undefined)
           step = await this.#park(u, moved, moved.approvalExpiresAt, 'approval');
       } else {
-        await u.transition(d, 'gating');
+        const moved = await u.transition(d, 'gating');
+        const r = await this.#preconditions(u, moved, this.#remainingGates(moved));
+        if (r !== 'proceed') step = r;
       }
     });
     return step;
@@ -273,91 +290,109 @@ export class Driver {
     return step;
   }
 
-  async #gating(doc: PromotionDoc): Promise<Step> {
-    const core = this.#core;
-    const def = stageOf(core, doc.pipeline, doc.stage);
-    const skip = doc.kind === 'rollback' && doc.fastPath;
-    // Preconditions (release status, freeze, soak, dependencies) are decided in one unit.
-    let step = 'continue' as Step;
-    let proceed = false;
-    await this.#commit(doc.id, async (u, d) => {
-      if (d.state !== 'gating') {
-        return;
+  /**
+   * Gating preconditions, decided inside one unit: release status, freeze, soak, dependencies.
+   * Returns 'proceed' when host gates must run next, 'continue' when it moved on to promoting.
+   */
+  async #preconditions(
+    u: Unit,
+    d: PromotionDoc,
+    remaining: readonly GateDefinition[],
+  ): Promise<Step | 'proceed'> {
+    const def = stageOf(this.#core, d.pipeline, d.stage);
+    const release = await u.release(d.releaseId);
+    if (release === undefined || release.status === 'rejected') {
+      await u.finish(d, 'rejected', { reason: `release ${d.releaseId} was rejected` });
+      return 'stop';
+    }
+    if (d.kind !== 'rollback') {
+      const freeze = freezeEnd(def.freezeWindows, u.now);
+      if (freeze !== undefined) {
+        return this.#park(u, d, freeze, 'freeze');
       }
-      const release = await u.release(d.releaseId);
-      if (release === undefined || release.status === 'rejected') {
-        await u.finish(d, 'rejected', { reason: `release ${d.releaseId} was rejected` });
-        step = 'stop';
-        return;
-      }
-      if (d.kind !== 'rollback') {
-        const freeze = freezeEnd(def.freezeWindows, u.now);
-        if (freeze !== undefined) {
-          step = await this.#park(u, d, freeze, 'freeze');
-          return;
-        }
-        const upstream = new Map(
-          await Promise.all(
-            (def.upstream ?? []).map(
-              async (s) => [s, await u.occupancy(d.pipeline, s, d.releaseId)] as const,
-            ),
+      const upstream = new Map(
+        await Promise.all(
+          (def.upstream ?? []).map(
+            async (s) => [s, await u.occupancy(d.pipeline, s, d.releaseId)] as const,
           ),
-        );
-        const soak = soakRemaining(def, upstream, u.now);
-        if (soak === Infinity) {
-          await u.finish(d, 'failed', {
-            reason: 'the soak time can no longer be met: the release left the upstream stage',
-          });
-          step = 'stop';
-          return;
-        }
-        if (soak > 0) {
-          step = await this.#park(u, d, u.now + soak, 'soak');
-          return;
-        }
+        ),
+      );
+      const soak = soakRemaining(def, upstream, u.now);
+      if (soak === Infinity) {
+        await u.finish(d, 'failed', {
+          reason: 'the soak time can no longer be met: the release left the upstream stage',
+        });
+        return 'stop';
       }
+      if (soak > 0) {
+        return this.#park(u, d, u.now + soak, 'soak');
+      }
+    }
+    const held: Release[] = [];
+    if (release.dependencies.length > 0) {
       const stage = await u.stage(d.pipeline, d.stage);
-      const held: Release[] = [];
       for (const o of Object.values(stage.contents)) {
         const r = await u.release(o.releaseId);
         if (r !== undefined) held.push(r);
       }
-      const unmet = unmetDependencies([release], overlay(held, [release]));
-      if (unmet.length > 0) {
-        const messages = unmet.map(
-          (x) =>
-            `needs ${x.dependency.name}@${x.dependency.range}, the stage holds ${x.found ?? 'none'}`,
-        );
-        const record: GateRecord = {
-          name: 'dependencies',
-          kind: 'dependencies',
-          status: 'failed',
-          messages,
-          attempts: 1,
-          startedAt: u.now,
-          finishedAt: u.now,
-        };
-        u.emit('gate:failed', { ...u.base(d), gate: record });
-        await u.finish(d, 'failed', {
-          reason: `unmet dependencies: ${messages.join('; ')}`,
-          gates: [...d.gates, record],
-        });
-        step = 'stop';
-        return;
-      }
-      proceed = true;
+    }
+    const unmet =
+      release.dependencies.length === 0
+        ? []
+        : unmetDependencies([release], overlay(held, [release]));
+    if (unmet.length > 0) {
+      const messages = unmet.map(
+        (x) =>
+          `needs ${x.dependency.name}@${x.dependency.range}, the stage holds ${x.found ?? 'none'}`,
+      );
+      const record: GateRecord = {
+        name: 'dependencies',
+        kind: 'dependencies',
+        status: 'failed',
+        messages,
+        attempts: 1,
+        startedAt: u.now,
+        finishedAt: u.now,
+      };
+      u.emit('gate:failed', { ...u.base(d), gate: record });
+      await u.finish(d, 'failed', {
+        reason: `unmet dependencies: ${messages.join('; ')}`,
+        gates: [...d.gates, record],
+      });
+      return 'stop';
+    }
+    if (remaining.length === 0) {
+      // Nothing to run outside the unit: move on in the same commit.
+      await u.transition(d, 'promoting');
+      return 'continue';
+    }
+    return 'proceed';
+  }
+
+  async #gating(doc: PromotionDoc): Promise<Step> {
+    const remaining = this.#remainingGates(doc);
+    let step = 'continue' as Step;
+    let proceed = false;
+    await this.#commit(doc.id, async (u, d) => {
+      if (d.state !== 'gating') return;
+      const r = await this.#preconditions(u, d, remaining);
+      if (r === 'proceed') proceed = true;
+      else step = r;
     });
     if (!proceed) return step;
-    if (!skip) {
-      const gates = def.gates ?? [];
-      const done = doc.gates.filter((g) => g.status === 'passed').length;
-      const outcome = await this.#runGates(doc, gates.slice(done), 'gating');
-      if (outcome === 'stop') return 'stop';
-    }
+    const outcome = await this.#runGates(doc, remaining, 'gating');
+    if (outcome === 'stop') return 'stop';
     await this.#commit(doc.id, async (u, d) => {
       if (d.state === 'gating') await u.transition(d, 'promoting');
     });
     return 'continue';
+  }
+
+  #remainingGates(doc: PromotionDoc): readonly GateDefinition[] {
+    if (doc.kind === 'rollback' && doc.fastPath) return [];
+    const def = stageOf(this.#core, doc.pipeline, doc.stage);
+    const done = doc.gates.filter((g) => g.status === 'passed').length;
+    return (def.gates ?? []).slice(done);
   }
 
   /** Runs gates in order, recording each; a failure finishes the promotion (or rolls back). */
@@ -366,6 +401,7 @@ export class Driver {
     gates: readonly GateDefinition[],
     phase: 'gating' | 'verification',
   ): Promise<Step> {
+    if (gates.length === 0) return 'continue';
     const core = this.#core;
     const release = (
       await core.store.collection<ReleaseDoc>(COLLECTIONS.releases).get(doc.releaseId)
@@ -449,7 +485,11 @@ export class Driver {
     const core = this.#core;
     const releases = core.store.collection<ReleaseDoc>(COLLECTIONS.releases);
     const release = (await releases.get(doc.releaseId))?.value;
-    const { stage } = await this.#stageReleases(doc.pipeline, doc.stage);
+    const stage = (
+      await core.store
+        .collection<StageDoc>(COLLECTIONS.stages)
+        .get(stageKey(doc.pipeline, doc.stage))
+    )?.value;
     const prevId = stage?.contents[doc.releaseName]?.releaseId;
     const previous = prevId === undefined ? undefined : (await releases.get(prevId))?.value;
     if (release === undefined) return 'stop';

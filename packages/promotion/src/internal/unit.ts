@@ -35,10 +35,23 @@ export class Unit {
   readonly wakes: Array<readonly [string, number]> = [];
   readonly now: number;
   readonly #tx: Transaction;
+  /** When set, promotions this unit hands the stage to are leased to this instance at once. */
+  readonly #owner: { readonly id: string; readonly leaseMs: number } | undefined;
 
-  constructor(tx: Transaction, clock: Clock) {
+  constructor(tx: Transaction, clock: Clock, owner?: { id: string; leaseMs: number }) {
     this.#tx = tx;
     this.now = clock.now();
+    this.#owner = owner;
+  }
+
+  /** `doc` leased to this instance (when the unit has an owner), to be driven after commit. */
+  lease(doc: PromotionDoc): PromotionDoc {
+    if (this.#owner === undefined) return doc;
+    const { wakeAt: _w, ...rest } = doc;
+    return {
+      ...rest,
+      lease: { owner: this.#owner.id, until: this.now + this.#owner.leaseMs },
+    } as PromotionDoc;
   }
 
   #c<T extends object>(name: string): Collection<T & { readonly [k: string]: unknown }> {
@@ -117,16 +130,26 @@ export class Unit {
     actor: string,
     fields: { promotionId?: string; releaseId?: string; details?: Record<string, unknown> } = {},
   ): Promise<void> {
-    const id = uuidv7();
-    await this.#c(COLLECTIONS.history).put(`${stageKey(pipeline, stage)}/${id}`, {
-      id,
-      pipeline,
-      stage,
-      at: this.now,
-      type,
-      actor,
-      ...fields,
-    });
+    const key = stageKey(pipeline, stage);
+    let batch = this.#history.get(key);
+    if (batch === undefined) {
+      batch = [];
+      this.#history.set(key, batch);
+    }
+    batch.push({ id: uuidv7(), pipeline, stage, at: this.now, type, actor, ...fields });
+  }
+
+  readonly #history = new Map<string, Array<Record<string, unknown>>>();
+
+  /**
+   * Writes the unit's audit entries: one history record per stage and unit (a commit), holding
+   * its entries in order — fewer writes per transition than one record per entry.
+   */
+  async flush(): Promise<void> {
+    for (const [key, entries] of this.#history) {
+      await this.#c(COLLECTIONS.history).put(`${key}/${entries[0]?.id as string}`, { entries });
+    }
+    this.#history.clear();
   }
 
   emit<K extends keyof PromotionEvents>(name: K, payload: PromotionEvents[K]): void {
@@ -248,7 +271,10 @@ export class Unit {
       if (active !== null) {
         this.toDrive.push(active);
         const next = await this.promotion(active);
-        if (next !== undefined) this.emit('promotion:started', this.base(next));
+        if (next !== undefined) {
+          await this.putPromotion(this.lease(next));
+          this.emit('promotion:started', this.base(next));
+        }
       }
     }
     await this.putStage({ ...stage, active, queue });
@@ -260,13 +286,16 @@ export async function inUnit<T>(
   store: Store,
   clock: Clock,
   fn: (u: Unit) => Promise<T>,
+  owner?: { id: string; leaseMs: number },
   attempts = 30,
 ): Promise<{ result: T; unit: Unit }> {
   let unit: Unit | undefined;
   const result = await store.transaction(
     async (tx) => {
-      unit = new Unit(tx, clock);
-      return fn(unit);
+      unit = new Unit(tx, clock, owner);
+      const result = await fn(unit);
+      await unit.flush();
+      return result;
     },
     { retry: { attempts, baseDelayMs: 2, maxDelayMs: 100 } },
   );

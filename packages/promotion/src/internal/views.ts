@@ -1,4 +1,5 @@
 import type { Page, Store } from '@plinth/storage';
+import { promotionErrors } from '../errors.js';
 import type { HistoryEntry, Promotion, StageDiffEntry, StageView } from '../types.js';
 import {
   COLLECTIONS,
@@ -60,19 +61,77 @@ export function diffStages(left: StageView, right: StageView): StageDiffEntry[] 
   });
 }
 
+interface HistoryCursor {
+  /** Key of the history record the next page starts in. */
+  readonly k: string;
+  /** Entries of that record already returned. */
+  readonly o: number;
+}
+
+function readCursor(cursor: string): HistoryCursor {
+  try {
+    const c = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as HistoryCursor;
+    if (typeof c.k === 'string' && Number.isInteger(c.o) && c.o >= 0) return c;
+  } catch {
+    // fall through
+  }
+  throw promotionErrors.create('E_INVALID_ARGUMENT', 'malformed history cursor');
+}
+
+/**
+ * A page of a stage's audit trail. History is stored as one record per commit (its entries in
+ * order); pages count entries and the cursor remembers the position inside a record.
+ */
 export async function historyPage(
   store: Store,
   pipeline: string,
   stage: string,
   options: { limit?: number; cursor?: string; reverse?: boolean },
 ): Promise<Page<HistoryEntry>> {
-  const page = await store
-    .collection<HistoryEntry & { [k: string]: unknown }>(COLLECTIONS.history)
-    .list({
-      prefix: `${stageKey(pipeline, stage)}/`,
-      limit: options.limit ?? 100,
-      ...(options.cursor !== undefined && { cursor: options.cursor }),
-      ...(options.reverse !== undefined && { reverse: options.reverse }),
+  const limit = options.limit ?? 100;
+  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
+    throw promotionErrors.create(
+      'E_INVALID_ARGUMENT',
+      'history limit must be an integer from 1 to 10000',
+    );
+  }
+  const reverse = options.reverse === true;
+  const prefix = `${stageKey(pipeline, stage)}/`;
+  const start = options.cursor === undefined ? undefined : readCursor(options.cursor);
+  const collection = store.collection<{ entries: HistoryEntry[] }>(COLLECTIONS.history);
+  const items: HistoryEntry[] = [];
+  let next: HistoryCursor | undefined;
+  // Forward: keys >= gte; reverse: keys < lt. A cursor resumes inside its record.
+  let gte = reverse ? undefined : start?.k;
+  let lt = reverse && start !== undefined ? `${start.k}\u0000` : undefined;
+  let skip = start?.o ?? 0;
+  outer: for (;;) {
+    const page = await collection.list({
+      prefix,
+      limit: Math.min(limit + 1, 10_000),
+      reverse,
+      ...(gte !== undefined && { gte }),
+      ...(lt !== undefined && { lt }),
     });
-  return { items: page.items.map((e) => e.value), cursor: page.cursor };
+    for (const record of page.items) {
+      const entries = reverse ? [...record.value.entries].reverse() : record.value.entries;
+      for (let i = skip; i < entries.length; i++) {
+        if (items.length === limit) {
+          next = { k: record.key, o: i };
+          break outer;
+        }
+        items.push(entries[i] as HistoryEntry);
+      }
+      skip = 0;
+    }
+    const last = page.items[page.items.length - 1];
+    if (page.cursor === undefined || last === undefined) break;
+    if (reverse) lt = last.key;
+    else gte = `${last.key}\u0000`;
+  }
+  return {
+    items,
+    cursor:
+      next === undefined ? undefined : Buffer.from(JSON.stringify(next)).toString('base64url'),
+  };
 }

@@ -89,7 +89,7 @@ export async function harness(
     await engine.close();
     await store.close();
   });
-  const settle = () => settleEngine(engine);
+  const settle = () => settleEngine(engine, store);
   return {
     engine,
     store,
@@ -106,18 +106,25 @@ export async function harness(
 }
 
 /**
- * Waits until the engine is idle, or until it has stopped making progress for a while (a step
- * waiting on the manual clock, e.g. a hanging handler's timeout).
+ * Waits until the engine is idle, or until it has stopped making progress — nothing committed to
+ * the store for a while although a step is in flight: it waits on the manual clock (a timeout,
+ * a retry delay) or on a hanging host function.
  */
-export async function settleEngine(engine: PromotionEngine): Promise<void> {
-  for (let round = 0; round < 5; round++) {
-    let idle = false;
-    void engine.idle().then(() => (idle = true));
-    for (let i = 0; i < 200 && !idle; i++) await new Promise((r) => setImmediate(r));
-    // Network I/O (PostgreSQL) takes longer than a few turns of the loop: wait a little in real time.
-    for (let i = 0; i < 60 && !idle; i++) await new Promise((r) => setTimeout(r, 5));
-    if (!idle) return;
-    await new Promise((r) => setImmediate(r));
+export async function settleEngine(engine: PromotionEngine, store: Store): Promise<void> {
+  let lastCommit = Date.now();
+  const onCommit = () => (lastCommit = Date.now());
+  store.on('store:committed', onCommit);
+  try {
+    for (let round = 0; round < 5; round++) {
+      let idle = false;
+      void engine.idle().then(() => (idle = true));
+      for (let i = 0; i < 50 && !idle; i++) await new Promise((r) => setImmediate(r));
+      while (!idle && Date.now() - lastCommit < 150) await new Promise((r) => setTimeout(r, 2));
+      if (!idle) return;
+      await new Promise((r) => setImmediate(r));
+    }
+  } finally {
+    store.off('store:committed', onCommit);
   }
 }
 
