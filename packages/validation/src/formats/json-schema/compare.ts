@@ -1,6 +1,15 @@
 import type { FlaggedChange } from '../../format-plugin.js';
 import { isObject, jsonEqual, ptr } from '../../internal/json.js';
 import type { JsonSchemaPolicy } from '../../types.js';
+import {
+  COSMETIC,
+  compareArray,
+  compareComposition,
+  compareObject,
+  type Effect,
+  type Obj,
+  type WalkContext,
+} from './compare-structure.js';
 import type { ParsedJsonSchema } from './plugin.js';
 import { RefResolver } from './refs.js';
 
@@ -9,23 +18,7 @@ import { RefResolver } from './refs.js';
  * valid under the new one (the new one is not *narrower*); FORWARD is the reverse. Each change
  * says whether it narrows (breaks backward), widens (breaks forward), or both.
  */
-type Effect = 'narrow' | 'widen' | 'both' | 'none';
-type Obj = Record<string, unknown>;
 
-const COSMETIC = [
-  'title',
-  'description',
-  '$comment',
-  'examples',
-  'default',
-  'deprecated',
-  'readOnly',
-  'writeOnly',
-  '$id',
-  'id',
-  '$schema',
-  '$anchor',
-];
 const BOUNDS: ReadonlyArray<readonly [string, 'max' | 'min', string]> = [
   ['maximum', 'max', 'MAXIMUM'],
   ['exclusiveMaximum', 'max', 'EXCLUSIVE_MAXIMUM'],
@@ -80,17 +73,6 @@ function norm(s: unknown): Obj {
   if (s === true || s === undefined) return {};
   if (s === false) return { not: {} };
   return isObject(s) ? s : {};
-}
-function isAnything(s: unknown): boolean {
-  return s === true || (isObject(s) && Object.keys(s).every((k) => COSMETIC.includes(k)));
-}
-function model(s: Obj): 'open' | 'closed' | 'partial' {
-  const ap = s.additionalProperties ?? s.unevaluatedProperties;
-  if (ap === false) return 'closed';
-  if (isObject(s.patternProperties) && Object.keys(s.patternProperties).length > 0)
-    return 'partial';
-  if (ap === undefined || ap === true || isAnything(ap)) return 'open';
-  return 'partial';
 }
 
 export function compareJsonSchemas(
@@ -267,186 +249,15 @@ export function compareJsonSchemas(
       else
         emit('JSON_UNIQUE_ITEMS_REMOVED', ptr(path, 'uniqueItems'), 'widen', 'uniqueItems removed');
     }
-    compareObject(o, n, path, sub);
-    compareArray(o, n, path, sub);
-    compareComposition(o, n, path, sub);
+    const c: WalkContext = { policy, emit, sub };
+    compareObject(o, n, path, c);
+    compareArray(o, n, path, c);
+    compareComposition(o, n, path, c);
     if (!jsonEqual(o.not, n.not))
       emit('JSON_NOT_CHANGED', ptr(path, 'not'), 'both', '"not" changed');
     for (const k of new Set([...Object.keys(o), ...Object.keys(n)])) {
       if (HANDLED.has(k) || k.startsWith('x-') || jsonEqual(o[k], n[k])) continue;
       emit('JSON_KEYWORD_CHANGED', ptr(path, k), 'both', `keyword "${k}" changed`);
-    }
-  };
-
-  const compareObject = (
-    o: Obj,
-    n: Obj,
-    path: string,
-    sub: (a: unknown, b: unknown, p: string) => void,
-  ) => {
-    const oReq = new Set(Array.isArray(o.required) ? (o.required as string[]) : []);
-    const nReq = new Set(Array.isArray(n.required) ? (n.required as string[]) : []);
-    for (const r of nReq)
-      if (!oReq.has(r))
-        emit(
-          'JSON_REQUIRED_ADDED',
-          ptr(ptr(path, 'required'), r),
-          'narrow',
-          `property "${r}" became required`,
-        );
-    for (const r of oReq)
-      if (!nReq.has(r))
-        emit(
-          'JSON_REQUIRED_REMOVED',
-          ptr(ptr(path, 'required'), r),
-          'widen',
-          `property "${r}" is no longer required`,
-        );
-    const op = isObject(o.properties) ? o.properties : {};
-    const np = isObject(n.properties) ? n.properties : {};
-    const om = model(o);
-    const nm = model(n);
-    const oAdd = o.additionalProperties;
-    const nAdd = n.additionalProperties;
-    for (const name of new Set([...Object.keys(op), ...Object.keys(np)])) {
-      const p = ptr(ptr(path, 'properties'), name);
-      if (name in op && name in np) sub(op[name], np[name], p);
-      else if (name in np) {
-        if (om === 'closed')
-          emit(
-            'JSON_PROPERTY_ADDED_TO_CLOSED_MODEL',
-            p,
-            'widen',
-            `property "${name}" added to a closed content model`,
-          );
-        else if (om === 'partial') sub(oAdd, np[name], p);
-        else {
-          const strict = policy === 'strict' && !isAnything(np[name]);
-          emit(
-            'JSON_PROPERTY_ADDED_TO_OPEN_MODEL',
-            p,
-            strict ? 'narrow' : 'none',
-            `property "${name}" added to an open content model`,
-          );
-        }
-      } else if (nm === 'closed')
-        emit(
-          'JSON_PROPERTY_REMOVED_FROM_CLOSED_MODEL',
-          p,
-          'narrow',
-          `property "${name}" removed from a closed content model`,
-        );
-      else if (nm === 'partial') sub(op[name], nAdd, p);
-      else {
-        const strict = policy === 'strict' && !isAnything(op[name]);
-        emit(
-          'JSON_PROPERTY_REMOVED_FROM_OPEN_MODEL',
-          p,
-          strict ? 'widen' : 'none',
-          `property "${name}" removed from an open content model`,
-        );
-      }
-    }
-    if (!jsonEqual(oAdd, nAdd)) {
-      const p = ptr(path, 'additionalProperties');
-      const oOpen = oAdd === undefined || isAnything(oAdd);
-      const nOpen = nAdd === undefined || isAnything(nAdd);
-      if (oOpen && nOpen) return;
-      if (nAdd === false || (oOpen && !nOpen))
-        emit('JSON_ADDITIONAL_PROPERTIES_NARROWED', p, 'narrow', 'additional properties narrowed');
-      else if (oAdd === false || (!oOpen && nOpen))
-        emit('JSON_ADDITIONAL_PROPERTIES_EXTENDED', p, 'widen', 'additional properties extended');
-      else sub(oAdd, nAdd, p);
-    }
-    if (!jsonEqual(o.patternProperties, n.patternProperties)) {
-      const opp = isObject(o.patternProperties) ? o.patternProperties : {};
-      const npp = isObject(n.patternProperties) ? n.patternProperties : {};
-      for (const k of new Set([...Object.keys(opp), ...Object.keys(npp)])) {
-        const p = ptr(ptr(path, 'patternProperties'), k);
-        if (k in opp && k in npp) sub(opp[k], npp[k], p);
-        else
-          emit(
-            'JSON_PATTERN_PROPERTIES_CHANGED',
-            p,
-            'both',
-            `pattern property ${JSON.stringify(k)} ${k in npp ? 'added' : 'removed'}`,
-          );
-      }
-    }
-  };
-
-  const compareArray = (
-    o: Obj,
-    n: Obj,
-    path: string,
-    sub: (a: unknown, b: unknown, p: string) => void,
-  ) => {
-    const oTuple = Array.isArray(o.prefixItems)
-      ? o.prefixItems
-      : Array.isArray(o.items)
-        ? o.items
-        : undefined;
-    const nTuple = Array.isArray(n.prefixItems)
-      ? n.prefixItems
-      : Array.isArray(n.items)
-        ? n.items
-        : undefined;
-    const oItems = Array.isArray(o.items) ? o.additionalItems : o.items;
-    const nItems = Array.isArray(n.items) ? n.additionalItems : n.items;
-    if (oTuple !== undefined || nTuple !== undefined) {
-      const a = oTuple ?? [];
-      const b = nTuple ?? [];
-      const key = Array.isArray(n.prefixItems) ? 'prefixItems' : 'items';
-      for (let i = 0; i < Math.max(a.length, b.length); i++) {
-        const p = ptr(ptr(path, key), i);
-        sub(i < a.length ? a[i] : oItems, i < b.length ? b[i] : nItems, p);
-      }
-    }
-    if (!jsonEqual(oItems, nItems)) {
-      const key = Array.isArray(n.items) ? 'additionalItems' : 'items';
-      sub(oItems, nItems, ptr(path, key));
-    }
-    if (!jsonEqual(o.contains, n.contains)) {
-      const p = ptr(path, 'contains');
-      if (o.contains === undefined) emit('JSON_CONTAINS_ADDED', p, 'narrow', 'contains added');
-      else if (n.contains === undefined)
-        emit('JSON_CONTAINS_REMOVED', p, 'widen', 'contains removed');
-      else emit('JSON_CONTAINS_CHANGED', p, 'both', 'contains changed');
-    }
-  };
-
-  const compareComposition = (
-    o: Obj,
-    n: Obj,
-    path: string,
-    sub: (a: unknown, b: unknown, p: string) => void,
-  ) => {
-    for (const kw of ['anyOf', 'oneOf', 'allOf'] as const) {
-      if (jsonEqual(o[kw], n[kw])) continue;
-      const a = Array.isArray(o[kw]) ? (o[kw] as unknown[]) : undefined;
-      const b = Array.isArray(n[kw]) ? (n[kw] as unknown[]) : undefined;
-      const p = ptr(path, kw);
-      const id = kw === 'allOf' ? 'ALL_OF' : kw === 'anyOf' ? 'ANY_OF' : 'ONE_OF';
-      if (a === undefined) {
-        emit(`JSON_${id}_ADDED`, p, 'narrow', `${kw} added`);
-        continue;
-      }
-      if (b === undefined) {
-        emit(`JSON_${id}_REMOVED`, p, 'widen', `${kw} removed`);
-        continue;
-      }
-      if (a.length === b.length) {
-        for (let i = 0; i < a.length; i++) sub(a[i], b[i], ptr(p, i));
-        continue;
-      }
-      const removed = a.filter((x) => !b.some((y) => jsonEqual(x, y))).length;
-      const added = b.filter((x) => !a.some((y) => jsonEqual(x, y))).length;
-      // More anyOf/oneOf branches accept more; more allOf branches accept less.
-      const more: Effect = kw === 'allOf' ? 'narrow' : 'widen';
-      const less: Effect = kw === 'allOf' ? 'widen' : 'narrow';
-      if (added > 0) emit(`JSON_${id}_BRANCH_ADDED`, p, more, `${added} ${kw} branch(es) added`);
-      if (removed > 0)
-        emit(`JSON_${id}_BRANCH_REMOVED`, p, less, `${removed} ${kw} branch(es) removed`);
     }
   };
 
