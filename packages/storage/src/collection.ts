@@ -1,4 +1,4 @@
-import type { CommitCheck, IndexScan, KeyScan, PutWrite } from './adapter.js';
+import type { CommitCheck, IndexScan, KeyScan, PutWrite, StoredRecord } from './adapter.js';
 import { storageErrors } from './errors.js';
 import { applySchema, indexEntriesOf, type ResolvedCollection } from './internal/collections.js';
 import { indexCursor, keyCursor, readIndexCursor, readKeyCursor } from './internal/cursor.js';
@@ -93,15 +93,26 @@ export class Collection<T extends Document = Document> {
   }
 
   /** The document at `key`, or undefined. */
-  async get(key: string): Promise<Entry<T> | undefined> {
-    checkKey(key);
-    const session = this.#session;
-    session.core.assertOpen('get');
-    const record = await session.get(this.name, key);
+  get(key: string): Promise<Entry<T> | undefined> {
+    // Not an async function: on adapters with synchronous reads (memory) the whole read is one
+    // resolved promise. Errors still arrive as rejections.
+    try {
+      checkKey(key);
+      const session = this.#session;
+      session.core.assertOpen('get');
+      const record = session.getSync(this.name, key);
+      if (record !== null) return Promise.resolve(this.#entry(key, record));
+      return session.get(this.name, key).then((r) => this.#entry(key, r));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #entry(key: string, record: StoredRecord | undefined): Entry<T> | undefined {
     if (record === undefined) return undefined;
     return {
       key,
-      value: session.core.encoding.decodeDoc(this.name, record) as T,
+      value: this.#session.core.encoding.decodeDoc(this.name, record) as T,
       version: record.version,
     };
   }

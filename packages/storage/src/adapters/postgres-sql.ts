@@ -97,6 +97,9 @@ export function sqlFor(schema: string) {
     /** The global commit lock: takes `$1` sequence numbers and returns the last one. */
     reserveSeq: `UPDATE ${meta} SET seq = seq + $1 WHERE id = 1 RETURNING seq`,
     /** Waits for in-flight commits and blocks new ones (read-only checks). */
+    /** `reserveSeq` with the count inlined (it runs in BEGIN's simple-query round trip). */
+    reserveSeqLiteral: (count: number) =>
+      `UPDATE ${meta} SET seq = seq + ${Math.trunc(count)} WHERE id = 1 RETURNING seq`,
     lockSeqShared: `SELECT seq FROM ${meta} WHERE id = 1 FOR SHARE`,
     lockSeq: `SELECT seq FROM ${meta} WHERE id = 1 FOR UPDATE`,
     setSeq: `UPDATE ${meta} SET seq = $1 WHERE id = 1`,
@@ -125,12 +128,39 @@ export function sqlFor(schema: string) {
       DELETE FROM ${entries} e USING unnest($1::text[], $2::text[]) AS d(space, key)
       WHERE e.space = d.space AND e.key = d.key`,
 
-    /** (space, key, version, format, doc JSON text, data, expires_at) arrays; keys distinct. */
+    /**
+     * Records as ONE jsonb array of `{s, k, v, f, d, b, x}` (space, key, version, format, the
+     * document itself, base64 bytes, expiry); keys distinct. A single JSON parameter is parsed
+     * by the server in one pass, where text[] parameters of documents would be escaped value by
+     * value on the client and parsed again as array literals.
+     */
     upsertRecords: `
       INSERT INTO ${records} (space, key, version, format, doc, data, expires_at)
-      SELECT w.space, w.key, w.version, w.format, w.doc::jsonb, w.data, w.expires_at
-      FROM unnest($1::text[], $2::text[], $3::bigint[], $4::smallint[], $5::text[], $6::bytea[],
-                  $7::bigint[]) AS w(space, key, version, format, doc, data, expires_at)
+      SELECT w.s, w.k, w.v, w.f, w.d, decode(w.b, 'base64'), w.x
+      FROM json_to_recordset($1::json)
+        AS w(s text, k text, v bigint, f smallint, d jsonb, b text, x bigint)
+      ON CONFLICT (space, key) DO UPDATE SET
+        version = EXCLUDED.version, format = EXCLUDED.format, doc = EXCLUDED.doc,
+        data = EXCLUDED.data, expires_at = EXCLUDED.expires_at`,
+
+    /**
+     * A commit's writes in one statement: the index entries of the final keys `($1, $2)` go, the
+     * changes `($3..$6)` at time `$7` are appended, and the records of `$8` (as `upsertRecords`)
+     * are upserted. New entries are inserted by a later statement, which sees the deletion.
+     */
+    applyPuts: `
+      WITH gone AS (
+        DELETE FROM ${entries} e USING unnest($1::text[], $2::text[]) AS d(space, key)
+        WHERE e.space = d.space AND e.key = d.key
+      ), feed AS (
+        INSERT INTO ${changes} (seq, space, key, op, at)
+        SELECT c.seq, c.space, c.key, c.op, $7::bigint
+        FROM unnest($3::bigint[], $4::text[], $5::text[], $6::text[]) AS c(seq, space, key, op)
+      )
+      INSERT INTO ${records} (space, key, version, format, doc, data, expires_at)
+      SELECT w.s, w.k, w.v, w.f, w.d, decode(w.b, 'base64'), w.x
+      FROM json_to_recordset($8::json)
+        AS w(s text, k text, v bigint, f smallint, d jsonb, b text, x bigint)
       ON CONFLICT (space, key) DO UPDATE SET
         version = EXCLUDED.version, format = EXCLUDED.format, doc = EXCLUDED.doc,
         data = EXCLUDED.data, expires_at = EXCLUDED.expires_at`,

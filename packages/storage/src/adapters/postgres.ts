@@ -506,19 +506,14 @@ export class PostgresAdapter implements StorageAdapter {
       const seq = await this.lastSeq();
       return { firstSeq: seq + 1, lastSeq: seq };
     }
+    // The global commit lock is taken in BEGIN's round trip: every writer of the schema queues
+    // on the meta row (a read-only commit waits for in-flight writers, so its checks see one
+    // consistent state).
+    const lock = count > 0 ? this.#sql.reserveSeqLiteral(count) : this.#sql.lockSeqShared;
     const outcome = await this.#transaction<CommitResult | CommitRefusal | undefined>(
       'commit',
-      async (client) => {
-        let lastSeq: number;
-        if (count > 0) {
-          // The global commit lock: every writer of the schema queues on this row.
-          const { rows } = await client.query<{ seq: string }>(this.#sql.reserveSeq, [count]);
-          lastSeq = Number(rows[0]?.seq);
-        } else {
-          // Read-only commit: wait for in-flight writers so the checks see one consistent state.
-          const { rows } = await client.query<{ seq: string }>(this.#sql.lockSeqShared);
-          lastSeq = Number(rows[0]?.seq);
-        }
+      async (client, locked) => {
+        const lastSeq = Number((locked as { seq: string } | undefined)?.seq);
         const firstSeq = lastSeq - count + 1;
 
         const refusal =
@@ -532,9 +527,9 @@ export class PostgresAdapter implements StorageAdapter {
           if (isUniqueIndexViolation(error)) return { rollback: true, value: undefined };
           throw error;
         }
-        await client.query(this.#sql.notify, [this.#channel, String(lastSeq)]);
-        return { rollback: false, value: { firstSeq, lastSeq } };
+        return { rollback: false, value: { firstSeq, lastSeq }, notify: lastSeq };
       },
+      lock,
     );
     if (outcome === undefined) {
       // The engine's unique index fired although our own check passed: find who holds it.
@@ -673,6 +668,26 @@ export class PostgresAdapter implements StorageAdapter {
         part.map((w) => w.key),
       ]);
     }
+    if (finals.length <= CHUNK && writes.length <= CHUNK) {
+      // One statement: old entries out, records in, every write in the feed.
+      await client.query(this.#sql.applyPuts, [
+        finals.map((f) => f.write.space),
+        finals.map((f) => f.write.key),
+        writes.map((_, i) => firstSeq + i),
+        writes.map((w) => w.space),
+        writes.map((w) => w.key),
+        writes.map((w) => w.op),
+        nowParam(now),
+        recordsJson(puts.map((p) => ({ ...p.write, version: p.seq }))),
+      ]);
+      await this.#insertEntries(
+        client,
+        puts.flatMap((p) =>
+          p.write.indexes.map((e) => ({ space: p.write.space, key: p.write.key, e })),
+        ),
+      );
+      return;
+    }
     for (const part of chunks(finals)) {
       await client.query(this.#sql.deleteEntries, [
         part.map((f) => f.write.space),
@@ -716,19 +731,18 @@ export class PostgresAdapter implements StorageAdapter {
     }>,
   ): Promise<void> {
     for (const part of chunks(records)) {
-      await client.query(this.#sql.upsertRecords, [
-        part.map((r) => r.space),
-        part.map((r) => r.key),
-        part.map((r) => r.version),
-        part.map((r) => r.format),
-        part.map((r) => (r.format === ValueFormat.JSON ? jsonText(r.data) : null)),
-        part.map((r) => (r.format === ValueFormat.JSON ? null : bytesParam(r.data))),
-        part.map((r) => expiresParam(r.expiresAt)),
-      ]);
+      await client.query(this.#sql.upsertRecords, [recordsJson(part)]);
     }
-    const entries = records.flatMap((r) =>
-      r.indexes.map((e) => ({ space: r.space, key: r.key, e })),
+    await this.#insertEntries(
+      client,
+      records.flatMap((r) => r.indexes.map((e) => ({ space: r.space, key: r.key, e }))),
     );
+  }
+
+  async #insertEntries(
+    client: Queryable,
+    entries: ReadonlyArray<{ space: string; key: string; e: IndexEntry }>,
+  ): Promise<void> {
     for (const part of chunks(entries)) {
       await client.query(this.#sql.insertEntries, [
         part.map((x) => x.space),
@@ -1001,7 +1015,12 @@ export class PostgresAdapter implements StorageAdapter {
    */
   async #transaction<T>(
     operation: string,
-    fn: (client: PoolClient) => Promise<{ rollback: boolean; value: T }>,
+    fn: (
+      client: PoolClient,
+      locked: unknown,
+    ) => Promise<{ rollback: boolean; value: T; notify?: number }>,
+    /** A parameterless statement sent in BEGIN's round trip; its first row goes to `fn`. */
+    first?: string,
   ): Promise<T> {
     const pool = operation === 'open' ? (this.#pool as Pool) : this.#ready(operation);
     let client: PoolClient;
@@ -1012,9 +1031,21 @@ export class PostgresAdapter implements StorageAdapter {
     }
     let broken: Error | undefined;
     try {
-      await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
-      const { rollback, value } = await fn(client);
-      await client.query(rollback ? 'ROLLBACK' : 'COMMIT');
+      let locked: unknown;
+      if (first === undefined) {
+        await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
+      } else {
+        // Simple-query protocol: both statements in one round trip, one result each.
+        const results = (await client.query(
+          `BEGIN ISOLATION LEVEL READ COMMITTED; ${first}`,
+        )) as unknown as Array<{ rows: unknown[] }>;
+        locked = results[1]?.rows[0];
+      }
+      const { rollback, value, notify } = await fn(client, locked);
+      if (rollback) await client.query('ROLLBACK');
+      else if (notify === undefined) await client.query('COMMIT');
+      // The channel is built from the validated schema name and the payload is an integer.
+      else await client.query(`SELECT pg_notify('${this.#channel}', '${notify}'); COMMIT`);
       return value;
     } catch (error) {
       if (isConnectionError(error)) {
@@ -1032,6 +1063,33 @@ export class PostgresAdapter implements StorageAdapter {
       client.release(broken);
     }
   }
+}
+
+/**
+ * Records as the JSON array `upsertRecords`/`applyPuts` read: `{s, k, v, f, d, b, x}` (space,
+ * key, version, format, the document itself, base64 bytes, expiry). Documents are embedded as
+ * the JSON text the Store produced, so nothing is serialised twice.
+ */
+function recordsJson(
+  records: ReadonlyArray<{
+    space: string;
+    key: string;
+    version: number;
+    format: ValueFormat;
+    data: StoredRecord['data'];
+    expiresAt: number | null;
+  }>,
+): string {
+  const rows = records.map((r) => {
+    const json = r.format === ValueFormat.JSON;
+    const expires = expiresParam(r.expiresAt);
+    const b = json ? 'null' : `"${Buffer.from(bytesParam(r.data)).toString('base64')}"`;
+    return (
+      `{"s":${JSON.stringify(r.space)},"k":${JSON.stringify(r.key)},"v":${r.version},"f":${r.format}` +
+      `,"d":${json ? jsonText(r.data) : 'null'},"b":${b},"x":${expires === null ? 'null' : expires}}`
+    );
+  });
+  return `[${rows.join(',')}]`;
 }
 
 type FinalWrites = Map<string, Map<string, Write>>;

@@ -35,6 +35,11 @@ export interface Session {
   /** True inside a transaction (writes are buffered, versions of own writes read as 0). */
   readonly transactional: boolean;
   get(space: string, key: string): Promise<StoredRecord | undefined>;
+  /**
+   * A synchronous point read when the adapter has one (memory): the live record, `undefined`
+   * when absent, or `null` when this session cannot read synchronously (use `get`).
+   */
+  getSync(space: string, key: string): StoredRecord | undefined | null;
   scanKeys(scan: KeyScan): Promise<StoredRecord[]>;
   scanIndex(scan: IndexScan): Promise<IndexHit[]>;
   /** Applies (auto-commit) or stages (transaction) writes; returns the versions, 0 when staged. */
@@ -45,13 +50,33 @@ export function isLive(record: StoredRecord | undefined, now: number): record is
   return record !== undefined && (record.expiresAt === null || record.expiresAt > now);
 }
 
+/** The record if it has not expired; the clock is read only for records with an expiry. */
+function live(record: StoredRecord | undefined, clock: Clock): StoredRecord | undefined {
+  if (record === undefined || record.expiresAt === null) return record;
+  return record.expiresAt > clock.now() ? record : undefined;
+}
+
 export class AutoSession implements Session {
   readonly transactional = false;
-  constructor(readonly core: StoreCore) {}
+
+  readonly #getSync: ((space: string, key: string) => StoredRecord | undefined) | undefined;
+
+  constructor(readonly core: StoreCore) {
+    const sync = (core.adapter as { getSync?: unknown }).getSync;
+    this.#getSync =
+      typeof sync === 'function'
+        ? (sync as (space: string, key: string) => StoredRecord | undefined).bind(core.adapter)
+        : undefined;
+  }
 
   async get(space: string, key: string): Promise<StoredRecord | undefined> {
     const record = await this.core.adapter.get(space, key);
-    return isLive(record, this.core.clock.now()) ? record : undefined;
+    return live(record, this.core.clock);
+  }
+
+  getSync(space: string, key: string): StoredRecord | undefined | null {
+    const read = this.#getSync;
+    return read === undefined ? null : live(read(space, key), this.core.clock);
   }
 
   scanKeys(scan: KeyScan): Promise<StoredRecord[]> {
@@ -137,13 +162,16 @@ export class TxSession implements Session {
     this.assertActive('get');
     const p = this.#pending(space, key);
     if (p !== undefined) return p.op === 'put' ? pendingRecord(p) : undefined;
-    const record = await this.core.adapter.get(space, key);
-    const live = isLive(record, this.core.clock.now()) ? record : undefined;
+    const record = live(await this.core.adapter.get(space, key), this.core.clock);
     const s = slot(space, key);
     if (!this.#recordChecks.has(s)) {
-      this.#recordChecks.set(s, { kind: 'record', space, key, version: live?.version ?? null });
+      this.#recordChecks.set(s, { kind: 'record', space, key, version: record?.version ?? null });
     }
-    return live;
+    return record;
+  }
+
+  getSync(): null {
+    return null; // reads inside a transaction record what they saw: always the async path
   }
 
   async scanKeys(scan: KeyScan): Promise<StoredRecord[]> {
