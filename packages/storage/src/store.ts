@@ -27,6 +27,7 @@ import { KV_SPACE, resolveCollections, type ResolvedCollection } from './interna
 import { Encoding } from './internal/encoding.js';
 import { SCHEMA_SPACE, backfillIndexes } from './internal/index-backfill.js';
 import { AutoSession, TxSession, type Session, type StoreCore } from './internal/session.js';
+import { backoff } from './internal/sleep.js';
 import { KeyValue } from './kv.js';
 import { DEFAULT_STORE_OPTIONS } from './options.js';
 import type {
@@ -329,7 +330,7 @@ export class Store extends TypedEmitter<StorageEvents> {
       } catch (error) {
         if (attempt >= attempts || !isRetryable(error)) throw error;
         const delay = Math.min(max, base * 2 ** (attempt - 1));
-        if (delay > 0) await this.#clock.sleep(delay / 2 + Math.random() * (delay / 2));
+        if (delay > 0) await backoff(this.#clock, delay / 2 + Math.random() * (delay / 2));
       }
     }
   }
@@ -361,7 +362,7 @@ export class Store extends TypedEmitter<StorageEvents> {
   }
 
   /** The sequence number of the last committed change. */
-  lastSeq(): Promise<number> {
+  async lastSeq(): Promise<number> {
     this.#life.assertOpen('lastSeq');
     return this.#adapterCall('lastSeq', () => this.adapter.lastSeq());
   }

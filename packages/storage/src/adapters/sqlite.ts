@@ -23,6 +23,7 @@ import {
   type StoredRecord,
 } from '../adapter.js';
 import { storageErrors } from '../errors.js';
+import { backoff as sleep } from '../internal/sleep.js';
 import {
   SCHEMA_VERSION,
   errorCode,
@@ -360,7 +361,7 @@ export class SqliteAdapter implements StorageAdapter {
           );
         }
         backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
-        await clock.sleep(Math.min(remaining, backoff / 2 + (Math.random() * backoff) / 2));
+        await sleep(clock, Math.min(remaining, backoff / 2 + (Math.random() * backoff) / 2));
       }
     }
   }

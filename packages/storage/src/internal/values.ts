@@ -73,49 +73,77 @@ export function copyDocument(doc: unknown, freeze: boolean): Document {
       { details: { path: '' } },
     );
   }
-  return copy(doc, '', new Set(), freeze) as Document;
+  return copy(doc, undefined, new Set(), freeze) as Document;
 }
 
-function copy(value: unknown, path: string, stack: Set<object>, freeze: boolean): unknown {
+/** Where a value sits, built into a JSON pointer only when an error needs it. */
+interface Step {
+  readonly parent: Step | undefined;
+  readonly key: string | number;
+}
+
+function pointer(at: Step | undefined): string {
+  const parts: string[] = [];
+  for (let s = at; s !== undefined; s = s.parent) {
+    parts.push(String(s.key).replace(/~/g, '~0').replace(/\//g, '~1'));
+  }
+  return parts.length === 0 ? '' : `/${parts.reverse().join('/')}`;
+}
+
+function copy(value: unknown, at: Step | undefined, stack: Set<object>, freeze: boolean): unknown {
   switch (typeof value) {
     case 'string':
-      if (value.includes('\u0000')) invalidValue(path, 'strings must not contain U+0000');
-      if (!value.isWellFormed()) invalidValue(path, 'strings must not contain lone surrogates');
+      if (value.includes('\u0000')) invalidValue(pointer(at), 'strings must not contain U+0000');
+      if (!value.isWellFormed()) {
+        invalidValue(pointer(at), 'strings must not contain lone surrogates');
+      }
       return value;
     case 'number':
-      if (!Number.isFinite(value)) invalidValue(path, `${value} is not a JSON number`);
+      if (!Number.isFinite(value)) invalidValue(pointer(at), `${value} is not a JSON number`);
       return value === 0 ? 0 : value; // -0 is stored as 0, as JSON does
     case 'boolean':
       return value;
     case 'object':
       break;
     default:
-      return invalidValue(path, `${describe(value)} is not a JSON value`);
+      return invalidValue(pointer(at), `${describe(value)} is not a JSON value`);
   }
   if (value === null) return null;
   const obj = value as object;
-  if (stack.has(obj)) invalidValue(path, 'a cycle');
+  if (stack.has(obj)) invalidValue(pointer(at), 'a cycle');
   stack.add(obj);
   let out: unknown[] | Record<string, unknown>;
   if (Array.isArray(obj)) {
     const arr = new Array<unknown>(obj.length);
     for (let i = 0; i < obj.length; i++) {
       const item: unknown = obj[i];
-      if (item === undefined) invalidValue(`${path}/${i}`, 'undefined is not a JSON value');
-      arr[i] = copy(item, `${path}/${i}`, stack, freeze);
+      const step = { parent: at, key: i };
+      if (item === undefined) invalidValue(pointer(step), 'undefined is not a JSON value');
+      arr[i] = copy(item, step, stack, freeze);
     }
     out = arr;
   } else {
     if (!isPlainObject(obj)) {
-      invalidValue(path, `${describe(obj)} is not a plain JSON object (convert it first)`);
+      invalidValue(pointer(at), `${describe(obj)} is not a plain JSON object (convert it first)`);
     }
     const rec: Record<string, unknown> = {};
-    for (const k of Object.keys(obj)) {
+    for (const k in obj) {
+      if (!Object.prototype.hasOwnProperty.call(obj, k)) continue;
       const v = (obj as Record<string, unknown>)[k];
       if (v === undefined) continue;
-      const p = `${path}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`;
-      if (k.includes('\u0000')) invalidValue(p, 'property names must not contain U+0000');
-      rec[k] = copy(v, p, stack, freeze);
+      if (k.includes('\u0000')) {
+        invalidValue(pointer({ parent: at, key: k }), 'property names must not contain U+0000');
+      }
+      const item = copy(v, { parent: at, key: k }, stack, freeze);
+      // A "__proto__" key (JSON.parse makes it an own property) must stay data, not a prototype.
+      if (k === '__proto__') {
+        Object.defineProperty(rec, k, {
+          value: item,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      } else rec[k] = item;
     }
     out = rec;
   }

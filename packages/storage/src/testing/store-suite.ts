@@ -8,8 +8,10 @@ import { collectionsCases } from './store-suite/collections.js';
 import { collections, type SuiteContext } from './store-suite/context.js';
 import { feedAndKvCases } from './store-suite/feed-and-kv.js';
 import { indexesCases } from './store-suite/indexes.js';
+import { isolationAndFeedCases } from './store-suite/isolation-and-feed.js';
 import type { StorageSuiteFixture, StorageSuiteOptions } from './store-suite/options.js';
 import { propertiesCases } from './store-suite/properties.js';
+import { propertiesQueriesCases } from './store-suite/properties-queries.js';
 import { recordsCases } from './store-suite/records.js';
 import { transactionsCases } from './store-suite/transactions.js';
 
@@ -71,9 +73,11 @@ export function runStorageConformanceSuite(options: StorageSuiteOptions): void {
     transactionsCases(ctx);
     indexesCases(ctx);
     feedAndKvCases(ctx);
+    isolationAndFeedCases(ctx);
     codecsAndBackupCases(ctx);
     collectionsCases(ctx);
     badInputCases(ctx);
     propertiesCases(ctx);
+    propertiesQueriesCases(ctx);
   });
 }

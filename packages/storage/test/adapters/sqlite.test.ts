@@ -462,6 +462,59 @@ describe('sqlite adapter across OS processes', () => {
     });
   }, 60_000);
 
+  it('a process killed INSIDE a transaction (half its rows written) leaves it absent and the rest intact', async () => {
+    const path = tempPath();
+    const k = 4000; // ~4 MB per transaction: more than the page cache, so pages reach the WAL
+    const child = fork(worker, ['crash-mid', path, String(k)], {
+      execPath: process.execPath,
+      execArgv: ['--conditions=@plinth/source', '--import', 'tsx'],
+      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    });
+    children.push(child);
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      child.stdout?.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        if (out.includes('mid')) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`worker exited (${code}) before "mid"`)));
+    });
+    child.kill('SIGKILL');
+    expect((await exited(child)).signal).toBe('SIGKILL');
+
+    const raw = new Database(path);
+    expect(raw.pragma('integrity_check', { simple: true })).toBe('ok');
+    raw.close();
+    const adapter = await open({ path });
+    const records = await adapter.scanKeys({
+      kind: 'keys',
+      space: 'crash',
+      reverse: false,
+      limit: 1e6,
+      now: 0,
+    });
+    const batches = new Map<number, number>();
+    for (const r of records) {
+      if (r.key === 'progress') continue;
+      const { batch } = JSON.parse(r.data as string) as { batch: number };
+      batches.set(batch, (batches.get(batch) ?? 0) + 1);
+    }
+    expect([...batches]).toEqual([
+      [1, k],
+      [2, k],
+    ]);
+    const progress = records.find((r) => r.key === 'progress');
+    expect(JSON.parse(progress?.data as string)).toEqual({ batch: 2 });
+    const seq = await adapter.lastSeq();
+    expect(seq).toBe(2 * (k + 1));
+    const feed = await adapter.readChanges(0, 1e6);
+    expect(feed.map((c) => c.seq)).toEqual(Array.from({ length: seq }, (_, i) => i + 1));
+    expect(await ok(adapter, [put('after', {}, 'crash')])).toEqual({
+      firstSeq: seq + 1,
+      lastSeq: seq + 1,
+    });
+  }, 60_000);
+
   it('watch hears commits made by another process when polling', async () => {
     const path = tempPath();
     const adapter = await open({ path, pollIntervalMs: 20 });
