@@ -93,8 +93,22 @@ export function parseJsonSchema(source: SchemaSource, context: FormatContext): P
 }
 
 /** Compiles with a fresh ajv that knows the references. */
+const sharedAjv = new Map<string, ReturnType<typeof createAjv>>();
+
+/**
+ * Compiles with ajv. A schema without references uses one shared ajv per draft and is removed
+ * from it right after compiling (the compiled function stays valid; ajv keeps nothing, so the
+ * LRU of validators alone decides memory); a schema with references gets a fresh ajv, so `$id`s
+ * never collide.
+ */
 export function buildValidate(parsed: ParsedJsonSchema, allErrors: boolean): ValidateFunction {
-  const ajv = createAjv(parsed.draft, allErrors);
+  const shared = parsed.references.length === 0 && typeof parsed.schema === 'object';
+  const key = `${parsed.draft}:${allErrors}`;
+  let ajv = shared ? sharedAjv.get(key) : undefined;
+  if (ajv === undefined) {
+    ajv = createAjv(parsed.draft, allErrors);
+    if (shared) sharedAjv.set(key, ajv);
+  }
   try {
     for (const r of parsed.references) ajv.addSchema(r.schema as object, r.name);
     return ajv.compile(parsed.schema as object);
@@ -111,6 +125,8 @@ export function buildValidate(parsed: ParsedJsonSchema, allErrors: boolean): Val
       );
     }
     return invalidSchema('json-schema', e.message ?? String(error), '', error);
+  } finally {
+    if (shared) ajv.removeSchema(parsed.schema as object);
   }
 }
 
