@@ -188,6 +188,41 @@ describeWithService('PLINTH_REDIS_URL', 'redis', (url) => {
       await stop();
     });
 
+    it('started degraded (Redis not there yet), it connects by itself once Redis appears', async () => {
+      const target = new URL(url);
+      const probe = createServer();
+      await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+      const port = (probe.address() as AddressInfo).port;
+      await new Promise<void>((r) => probe.close(() => r())); // nothing listens on `port` now
+      const cache = await createCache({
+        l2: redisL2({ url: `redis://127.0.0.1:${port}`, connectTimeout: 200, commandTimeout: 200 }),
+        prefix,
+        startDegraded: true,
+        l2RetryAfter: 20,
+      });
+      expect(cache.stats().l2Available).toBe(false);
+      const ups: unknown[] = [];
+      cache.on('l2:up', (e) => ups.push(e));
+      const proxy = createServer((client) => {
+        const upstream = connect(Number(target.port || 6379), target.hostname);
+        client.pipe(upstream).pipe(client);
+        client.on('error', () => upstream.destroy());
+        upstream.on('error', () => client.destroy());
+      });
+      await new Promise<void>((r) => proxy.listen(port, '127.0.0.1', r));
+      for (let i = 0; i < 300 && ups.length === 0; i++) {
+        await cache.get(`probe-${i}`);
+        await sleep(20);
+      }
+      expect(ups).toHaveLength(1);
+      await cache.set('late', 1);
+      const reader = await createCache({ l2: redisL2({ url }), prefix });
+      expect(await reader.get('late')).toBe(1);
+      await reader.close();
+      await cache.close();
+      await new Promise<void>((r) => proxy.close(() => r()));
+    });
+
     it('rejects a URL that is not redis:// with E_INVALID_OPTION before any I/O', () => {
       expect(() => redisL2({ url: 'http://127.0.0.1:6379' })).toThrow(
         expect.objectContaining({ code: 'E_INVALID_OPTION' }),
