@@ -44,10 +44,6 @@ export const promotionErrors = defineErrors('@plinth/promotion', {
     description: 'An artifact reference needs a resolver (a range) and none was configured.',
   },
   E_RESOLVE_FAILED: { description: 'The artifact resolver failed.', retryable: true },
-  E_STORAGE: {
-    description: 'Persisting a transition failed; nothing was half-written.',
-    retryable: true,
-  },
 });
 
 export const ERROR_CODES = promotionErrors.codes;
