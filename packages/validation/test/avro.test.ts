@@ -109,3 +109,46 @@ describe('Avro validators', () => {
     expect(fa).toBe(fb);
   });
 });
+
+describe('Avro logical types', () => {
+  const v = new Validation();
+  const schema = {
+    type: 'record',
+    name: 'Event',
+    fields: [
+      { name: 'id', type: { type: 'string', logicalType: 'uuid' } },
+      { name: 'at', type: { type: 'long', logicalType: 'timestamp-millis' } },
+      { name: 'day', type: { type: 'int', logicalType: 'date' } },
+      { name: 'time', type: { type: 'int', logicalType: 'time-millis' } },
+      { name: 'odd', type: { type: 'string', logicalType: 'timestamp-millis' } },
+    ],
+  };
+  const val = v.compile({ format: 'avro', schema });
+  const good = {
+    id: '0190c8a4-8f7e-7c3a-9a1b-2b3c4d5e6f70',
+    at: new Date(0),
+    day: 19_000,
+    time: 1000,
+    odd: 'any string',
+  };
+
+  it('accepts native values (Date) and underlying numbers, and enforces the logical constraint', () => {
+    expect(val.validate(good).valid).toBe(true);
+    expect(val.validate({ ...good, at: 5 }).valid).toBe(true);
+    expect(val.validate({ ...good, id: 'not-a-uuid' }).issues.map((i) => i.path)).toEqual(['/id']);
+    expect(val.validate({ ...good, time: 86_400_000 }).valid).toBe(false);
+  });
+
+  it('ignores a logical type on the wrong underlying type, as the specification says', () => {
+    expect(val.validate({ ...good, odd: 'still a string' }).valid).toBe(true);
+  });
+
+  it('round-trips encoded bytes and samples valid values', () => {
+    const p = v.sample({ format: 'avro', schema }, 5);
+    for (const x of p) expect(val.is(x)).toBe(true);
+    expect(
+      v.empiricalCheck({ format: 'avro', schema }, { format: 'avro', schema }, { samples: 20 })
+        .compatible,
+    ).toBe(true);
+  });
+});

@@ -6,6 +6,7 @@ import { checkSize, seg } from '../../internal/json.js';
 import type { SchemaSource, ValidationIssue } from '../../types.js';
 import { parsingCanonicalForm } from './canonical.js';
 import { compareAvro } from './compare.js';
+import { LOGICAL_TYPES } from './logical-types.js';
 import { AvroResolver } from './resolve.js';
 import { type AvroNode, type AvroRegistry, parseAvro } from './schema.js';
 
@@ -31,7 +32,11 @@ function toJson(schema: unknown, name: string, context: FormatContext): unknown 
 
 function avscType(schema: unknown, registry: Record<string, avsc.Type>, where: string): avsc.Type {
   try {
-    return avsc.Type.forSchema(schema as avsc.Schema, { registry, wrapUnions: 'auto' });
+    return avsc.Type.forSchema(schema as avsc.Schema, {
+      registry,
+      wrapUnions: 'auto',
+      logicalTypes: LOGICAL_TYPES as never,
+    });
   } catch (error) {
     return invalidSchema('avro', `${where}: ${(error as Error).message}`, '', error);
   }
