@@ -54,7 +54,7 @@ export class CacheNamespace {
    */
   getSync<T = unknown>(key: string): T | undefined {
     const core = this.core;
-    const e = core.l1?.get(this.#ns === '' ? key : this.#ns + key);
+    const e = core.lookup.get(this.#ns === '' ? key : this.#ns + key);
     if (
       e !== undefined &&
       e.ns === this.#ns &&
@@ -78,7 +78,7 @@ export class CacheNamespace {
     // One read in 1024 is timed for the L1 latency histogram (a counter, not a clock read).
     const e =
       (++core.sampleTick & 1023) !== 0
-        ? core.l1?.get(this.#ns === '' ? key : this.#ns + key)
+        ? core.lookup.get(this.#ns === '' ? key : this.#ns + key)
         : core.timedL1Get(this.#ns === '' ? key : this.#ns + key);
     if (
       e !== undefined &&
@@ -149,7 +149,7 @@ export class CacheNamespace {
     const core = this.core;
     const e =
       (++core.sampleTick & 1023) !== 0
-        ? core.l1?.get(this.#ns === '' ? key : this.#ns + key)
+        ? core.lookup.get(this.#ns === '' ? key : this.#ns + key)
         : core.timedL1Get(this.#ns === '' ? key : this.#ns + key);
     if (
       e !== undefined &&

@@ -26,6 +26,8 @@ export class CacheCore {
   readonly serializer: Serializer;
   readonly prefix: string;
   readonly l1: L1Policy<L1Entry> | undefined;
+  /** What the hit path calls (the policy; typed narrowly so the call site stays simple). */
+  readonly lookup: { get(key: string): L1Entry | undefined };
   readonly guard: L2Guard | undefined;
   readonly bus: InvalidationBus | undefined;
   readonly origin = uuidv7();
@@ -88,6 +90,7 @@ export class CacheCore {
         }
       },
     });
+    this.lookup = this.l1;
     this.guard =
       o.l2 === undefined
         ? undefined
