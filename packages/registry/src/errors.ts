@@ -42,7 +42,7 @@ export const registryErrors = defineErrors('@plinth/registry', {
   E_TAGGED: { description: 'The version is tagged and cannot be hard-deleted without `force`.' },
   E_INVALID_TRANSITION: {
     description:
-      'The lifecycle transition is not allowed (draft → active → deprecated → disabled; deprecated ↔ active; disabled → deprecated).',
+      'The lifecycle transition is not allowed (draft → active|disabled, active → deprecated|disabled, deprecated → active|disabled, disabled → deprecated).',
   },
   E_METADATA_TOO_LARGE: {
     description: 'Description, labels or annotations exceed `limits.maxMetadataBytes`.',

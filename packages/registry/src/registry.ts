@@ -40,6 +40,7 @@ import { contentOf } from './internal/schema-content.js';
 import { SearchIndex } from './internal/search.js';
 import * as tags from './internal/tags.js';
 import { exportRegistry, importRegistry } from './internal/transfer.js';
+import { Telemetry } from './internal/telemetry.js';
 import { UsageTracker } from './internal/usage.js';
 import { RangeCache } from './internal/version-set.js';
 import { VersionCache } from './internal/version-cache.js';
@@ -68,6 +69,7 @@ export class Registry extends TypedEmitter<RegistryEvents> {
   readonly #blobStore: BlobStore;
   readonly #inlineHook: StorageBlobHook | undefined;
   #usage: UsageTracker | undefined;
+  readonly #telemetry = new Telemetry();
   #engine: SchemaEngine | undefined;
   #opened = false;
   #sharedReadOnly = false;
@@ -138,6 +140,7 @@ export class Registry extends TypedEmitter<RegistryEvents> {
     this.#life.assertOpen('open');
     if (this.#opened) return this;
     this.#store.defineCollections(COLLECTIONS);
+    await this.#telemetry.load();
     const mode = await storeCall(() => this.#store.collection(C.meta).get('mode'));
     this.#sharedReadOnly = mode?.value.readOnly === true;
     if (this.#o.watchChanges) {
@@ -240,7 +243,19 @@ export class Registry extends TypedEmitter<RegistryEvents> {
     return this.#publishRetrying(inputs);
   }
 
-  async #publishRetrying(inputs: readonly T.PublishInput[]): Promise<T.PublishResult[]> {
+  #publishRetrying(inputs: readonly T.PublishInput[]): Promise<T.PublishResult[]> {
+    const first = inputs[0]?.artifact;
+    return this.#telemetry.span(
+      inputs.length === 1 ? 'publish' : 'publish_many',
+      {
+        'plinth.registry.artifact': typeof first === 'string' ? first : '',
+        'plinth.registry.count': inputs.length,
+      },
+      () => this.#publishLoop(inputs),
+    );
+  }
+
+  async #publishLoop(inputs: readonly T.PublishInput[]): Promise<T.PublishResult[]> {
     const replayable = inputs.every(
       (i) =>
         i.content === undefined || typeof i.content === 'string' || i.content instanceof Uint8Array,
@@ -484,14 +499,20 @@ export class Registry extends TypedEmitter<RegistryEvents> {
     options?: { dryRun?: boolean } & T.ActorOption,
   ): Promise<T.RetentionReport> {
     this.#assertOpen('applyRetention');
-    return applyRetention(this.#ctx, policy, options);
+    return this.#telemetry.span(
+      'retention',
+      { 'plinth.registry.dry_run': options?.dryRun === true },
+      () => applyRetention(this.#ctx, policy, options),
+    );
   }
 
   collectGarbage(
     options?: { dryRun?: boolean; minAgeMs?: number } & T.ActorOption,
   ): Promise<T.GcReport> {
     this.#assertOpen('collectGarbage');
-    return collectGarbage(this.#ctx, options);
+    return this.#telemetry.span('gc', { 'plinth.registry.dry_run': options?.dryRun === true }, () =>
+      collectGarbage(this.#ctx, options),
+    );
   }
 
   /** Read-only mode for every instance sharing the store (the `readOnly` option is per instance). */
@@ -525,7 +546,7 @@ export class Registry extends TypedEmitter<RegistryEvents> {
 
   /** Loads an export into this empty registry. */
   async import(source: AsyncIterable<Uint8Array>): Promise<{ records: number; blobs: number }> {
-    const out = await importRegistry(this.#ctx, source);
+    const out = await this.#telemetry.span('import', {}, () => importRegistry(this.#ctx, source));
     this.#ctx.versionIds.reset();
     this.#ctx.contentIds.reset();
     this.#rules.clear();

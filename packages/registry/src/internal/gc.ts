@@ -59,6 +59,7 @@ export async function collectGarbage(
         storedSize: stat.size,
         compression,
         state: 'collecting',
+        contentId: record?.contentId ?? null,
         createdAt: record?.createdAt ?? now,
         touchedAt: now,
       });

@@ -21,13 +21,20 @@ export class IdAllocator {
   }
 
   async next(): Promise<number> {
-    while (this.#next >= this.#end) {
-      this.#reserving ??= this.#reserve().finally(() => {
-        this.#reserving = undefined;
-      });
-      await this.#reserving;
-    }
+    while (this.#next >= this.#end) await this.#refill(this.#block);
     return this.#next++;
+  }
+
+  /** Makes sure `n` ids are at hand (one reservation for a whole batch). */
+  async ensure(n: number): Promise<void> {
+    while (this.#end - this.#next < n) await this.#refill(Math.max(this.#block, n));
+  }
+
+  #refill(size: number): Promise<void> {
+    this.#reserving ??= this.#reserve(size).finally(() => {
+      this.#reserving = undefined;
+    });
+    return this.#reserving;
   }
 
   /** Forgets the reserved block (after an import replaced the counters). */
@@ -35,8 +42,7 @@ export class IdAllocator {
     this.#next = this.#end = 0;
   }
 
-  async #reserve(): Promise<void> {
-    const block = this.#block;
+  async #reserve(block: number): Promise<void> {
     const entry = await this.#store
       .collection<CounterDoc>(C.meta)
       .update(`counter:${this.#name}`, (cur) => ({ next: (cur?.next ?? 1) + block }), {

@@ -58,11 +58,18 @@ export async function publishAll(
     earlier.set(p.name.key, { kind: p.kind, format: p.format });
     prepared.push(p);
   }
+  if (prepared.length > 1) {
+    await ctx.versionIds.ensure(prepared.length);
+    await ctx.contentIds.ensure(prepared.length);
+  }
   let batch: Batch | undefined;
   const outcomes = await runTx(ctx, async (tx) => {
     batch = { base: new Map(), arts: new Map(), pending: new Map(), createdArtifacts: new Set() };
     const out: Outcome[] = [];
     for (const p of prepared) out.push(await publishOne(ctx, tx, p, batch, inlineHook));
+    // Each artifact is written once per transaction, however many of its versions the batch adds.
+    const arts = tx.collection<ArtifactDoc>(C.artifacts);
+    for (const [key, art] of batch.arts) await arts.put(key, art);
     return out;
   });
   const b = batch as unknown as Batch;
@@ -143,20 +150,22 @@ async function publishOne(
   const base = batch.base.get(key);
   const cached = base === undefined ? undefined : await ctx.cache.get(key, base.generation);
   const pending = batch.pending.get(key) ?? [];
-  const all: VersionDoc[] = [
-    ...(cached?.versions.entries().map((e) => e.record) ?? []),
-    ...pending,
-  ];
-  const live = all.filter(notDeleted);
+  const live = () =>
+    [...(cached?.versions.entries().map((e) => e.record) ?? []), ...pending].filter(notDeleted);
 
-  // Idempotent publish: the same bytes (or the same version with the same bytes) again.
-  const sameContent = live.filter((d) => d.digest === p.blob.digest);
+  // Idempotent publish: the same bytes (or the same version with the same bytes) again. The
+  // cache is at least at the generation this transaction read, so it holds every such version.
+  const sameContent: VersionDoc[] = [];
+  for (const e of cached?.versions.entries() ?? []) {
+    if (e.record.digest === p.blob.digest && e.record.deletedAt === null)
+      sameContent.push(e.record);
+  }
+  for (const d of pending) if (d.digest === p.blob.digest) sameContent.push(d);
   const again =
     p.explicit === undefined
       ? sameContent.sort((a, b) => b.revision - a.revision)[0]
       : sameContent.find((d) => d.key === p.explicit?.key);
   if (again !== undefined) {
-    await versions.get(versionDocKey(key, again.key)); // read: a concurrent change conflicts
     return { doc: again, created: false, changes: [], bump: null, moves: [] };
   }
 
@@ -164,8 +173,9 @@ async function publishOne(
   let target: string;
   let bump: SemverBump | null = null;
   let changes: PublishResult['changes'] = [];
-  const highest = live
-    .filter((d) => semver.prerelease(d.version) === null)
+  const releasedTop = cached?.versions.highest(notDeleted, true)?.record;
+  const highest = [releasedTop, ...pending.filter((d) => semver.prerelease(d.version) === null)]
+    .filter((d): d is VersionDoc => d !== undefined)
     .sort((a, b) => semver.compare(b.version, a.version))[0];
   if (p.explicit !== undefined) {
     target = p.explicit.version;
@@ -235,7 +245,7 @@ async function publishOne(
 
   // Compatibility, against earlier versions (oldest first).
   if (p.kind === 'schema' && p.rules.compatibility !== 'NONE') {
-    const earlier = live
+    const earlier = live()
       .filter((d) => semver.lt(d.version, parsed.version))
       .filter((d) => p.rules.compatibilityGroup === 'all' || d.major === parsed.sv.major)
       .sort((a, b) => semver.compare(a.version, b.version));
@@ -295,14 +305,9 @@ async function publishOne(
     refDocs.push({ from: docKey, to, name: r.name });
   }
 
-  // Content id (same canonical content → same id) and the blob record.
-  const cidKey = sha256Hex(p.contentKey);
-  const cids = tx.collection<ContentIdDoc>(C.contentIds);
-  let contentId = (await cids.get(cidKey))?.value.contentId;
-  if (contentId === undefined) {
-    contentId = await ctx.contentIds.next();
-    await cids.put(cidKey, { contentKey: p.contentKey, contentId, digest: p.blob.digest });
-  }
+  // Content id (same canonical content → same id) and the blob record. Schemas key their content
+  // id on the canonical form (plus references) in its own collection; other content on its
+  // digest, kept in the blob record itself (one write less per publish).
   const contents = tx.collection<ContentDoc>(C.contents);
   const record = (await contents.get(p.blob.digest))?.value;
   if (record?.state === 'collecting') {
@@ -312,22 +317,41 @@ async function publishOne(
       { details: { digest: p.blob.digest } },
     );
   }
-  if (record === undefined) {
+  let contentId: number | undefined;
+  if (p.fingerprint === null) {
+    contentId = record?.contentId ?? undefined;
+    if (contentId === undefined) contentId = await ctx.contentIds.next();
+  } else {
+    const cids = tx.collection<ContentIdDoc>(C.contentIds);
+    const cidKey = sha256Hex(p.contentKey);
+    contentId = (await cids.get(cidKey))?.value.contentId;
+    if (contentId === undefined) {
+      contentId = await ctx.contentIds.next();
+      await cids.put(cidKey, { contentKey: p.contentKey, contentId, digest: p.blob.digest });
+    }
+  }
+  const digestId = p.fingerprint === null ? contentId : (record?.contentId ?? null);
+  // Inline bytes were not looked up before the transaction: an existing record says how they
+  // are stored (an earlier publish may have compressed them).
+  const storedForm =
+    p.inline !== undefined && record !== undefined ? record.compression : p.blob.compression;
+  if (record === undefined || record.contentId !== digestId) {
     await contents.put(p.blob.digest, {
       digest: p.blob.digest,
       size: p.blob.size,
       storedSize: p.blob.size,
-      compression: p.blob.compression,
+      compression: storedForm,
       state: 'live',
-      createdAt: now,
+      contentId: digestId,
+      createdAt: record?.createdAt ?? now,
       touchedAt: now,
     });
-    if (p.inline !== undefined && inlineHook !== undefined) {
-      await tx.kv.set(
-        inlineHook.kvKey(blobKey(p.blob.digest, null)),
-        inlineHook.encode(p.inline, now),
-      );
-    }
+  }
+  if (record === undefined && p.inline !== undefined && inlineHook !== undefined) {
+    await tx.kv.set(
+      inlineHook.kvKey(blobKey(p.blob.digest, null)),
+      inlineHook.encode(p.inline, now),
+    );
   }
 
   p.id ??= await ctx.versionIds.next();
@@ -358,7 +382,7 @@ async function publishOne(
     updatedAt: now,
     deletedAt: null,
     gen,
-    compression: p.blob.compression,
+    compression: storedForm,
     encoding: p.encoding,
   };
 
@@ -394,7 +418,6 @@ async function publishOne(
     updatedAt: now,
     tags,
   };
-  await tx.collection<ArtifactDoc>(C.artifacts).put(key, nextArt);
   await versions.put(docKey, doc);
   for (const r of refDocs) await tx.collection<RefDoc>(C.refs).put(`${r.from}>${r.to}`, r);
   const history = tx.collection<TagHistoryDoc>(C.tagHistory);

@@ -90,6 +90,8 @@ export interface ContentDoc {
   readonly compression: 'gzip' | null;
   /** `live`, or `collecting` while the garbage collector removes the bytes. */
   readonly state: 'live' | 'collecting';
+  /** Content id of non-schema content (keyed by digest); null for schema bytes. */
+  readonly contentId: number | null;
   readonly createdAt: number;
   readonly touchedAt: number;
 }
@@ -144,27 +146,22 @@ export interface CounterDoc {
   readonly next: number;
 }
 
+/**
+ * Collections and the indexes queries use (each index costs a write per document write, so
+ * there are no speculative ones: search runs on an in-memory index).
+ */
 export const COLLECTIONS: CollectionDefinitions = {
-  [C.artifacts]: {
-    indexes: {
-      byKind: { fields: ['kind', 'artifact'] },
-      byOwner: { fields: ['owner', 'artifact'] },
-      byCreated: { fields: ['createdAt'] },
-    },
-  },
+  [C.artifacts]: {},
   [C.versions]: {
     indexes: {
       byId: { fields: ['id'], unique: true },
-      byDigest: { fields: ['digest', 'artifact'] },
-      byFingerprint: { fields: ['fingerprint'] },
+      byDigest: { fields: ['digest'] },
       byContentId: { fields: ['contentId'] },
-      byArtifactDigest: { fields: ['artifact', 'digest'] },
       byArtifactGen: { fields: ['artifact', 'gen'] },
-      byCreated: { fields: ['createdAt'] },
     },
   },
   [C.contents]: {},
-  [C.contentIds]: { indexes: { byContentId: { fields: ['contentId'], unique: true } } },
+  [C.contentIds]: {},
   [C.refs]: { indexes: { byTarget: { fields: ['to'] } } },
   [C.rules]: {},
   [C.tagHistory]: {},
