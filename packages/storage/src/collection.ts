@@ -5,7 +5,7 @@ import { indexCursor, keyCursor, readIndexCursor, readKeyCursor } from './intern
 import { encodeIndexValue, isIndexable, type IndexableValue } from './internal/index-value.js';
 import { prefixEnd } from './internal/order.js';
 import type { Session } from './internal/session.js';
-import { checkKey, copyDocument, describe } from './internal/values.js';
+import { checkDocument, checkKey, copyDocument, describe } from './internal/values.js';
 import type {
   DeleteOptions,
   Document,
@@ -366,8 +366,14 @@ export class Collection<T extends Document = Document> {
 
   async #prepare(key: string, value: unknown): Promise<{ write: PutWrite; doc: Document }> {
     const core = this.#session.core;
-    const validated = await applySchema(this.#def, value);
-    const doc = copyDocument(validated, core.encoding.structured);
+    const validated = this.#def.schema === undefined ? value : await applySchema(this.#def, value);
+    let doc: Document;
+    if (core.encoding.structured) {
+      doc = copyDocument(validated, true); // kept by reference: a frozen copy
+    } else {
+      checkDocument(validated); // stored as JSON text, which is the copy
+      doc = validated;
+    }
     const indexes = indexEntriesOf(this.#def, doc);
     const { format, data } = core.encoding.encodeDoc(this.name, key, doc);
     return {

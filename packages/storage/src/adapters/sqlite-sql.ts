@@ -242,6 +242,7 @@ function statementsSql(p: string) {
     putRecord: `INSERT OR REPLACE INTO ${p}records (space, key, version, format, data, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
     deleteRecord: `DELETE FROM ${p}records WHERE space = ? AND key = ?`,
     deleteEntries: `DELETE FROM ${p}index_entries WHERE space = ? AND key = ?`,
+    spaceHasEntries: `SELECT 1 AS x FROM ${p}index_entries WHERE space = ? LIMIT 1`,
     insertEntry: `INSERT INTO ${p}index_entries (space, idx, value, key, uniq) VALUES (?, ?, ?, ?, ?)`,
     uniqueHolder: `SELECT key FROM ${p}index_entries WHERE space = ? AND idx = ? AND value = ? AND uniq = 1`,
     insertChange: `INSERT INTO ${p}changes (seq, space, key, op, at) VALUES (?, ?, ?, ?, ?)`,

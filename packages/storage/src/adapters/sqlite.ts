@@ -410,6 +410,8 @@ export class SqliteAdapter implements StorageAdapter {
     // All old entries go before any new one is inserted, so a value moving between records of the
     // batch never trips the engine's unique index halfway.
     for (const [space, writes] of final) {
+      // A space without any index entry (an unindexed collection, KV) has none to remove.
+      if (q.spaceHasEntries.get(space) === undefined) continue;
       for (const key of writes.keys()) q.deleteEntries.run(space, key);
     }
     for (const [space, writes] of final) {

@@ -76,6 +76,57 @@ export function copyDocument(doc: unknown, freeze: boolean): Document {
   return copy(doc, undefined, new Set(), freeze) as Document;
 }
 
+/**
+ * Validates a document by the rules of {@link copyDocument} without copying it (for adapters that
+ * store JSON text: the text is the copy). On any doubt the precise error comes from
+ * `copyDocument`, which names the JSON pointer.
+ */
+export function checkDocument(doc: unknown): asserts doc is Document {
+  if (
+    typeof doc !== 'object' ||
+    doc === null ||
+    Array.isArray(doc) ||
+    !isPlainObject(doc) ||
+    !valid(doc, [])
+  ) {
+    copyDocument(doc, false);
+  }
+}
+
+function valid(value: unknown, stack: object[]): boolean {
+  switch (typeof value) {
+    case 'string':
+      return !value.includes('\u0000') && value.isWellFormed();
+    case 'number':
+      return Number.isFinite(value);
+    case 'boolean':
+      return true;
+    case 'object':
+      break;
+    default:
+      return false;
+  }
+  if (value === null) return true;
+  if (stack.includes(value)) return false;
+  stack.push(value);
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      if (item === undefined || !valid(item, stack)) return false;
+    }
+  } else {
+    if (!isPlainObject(value)) return false;
+    for (const k in value) {
+      if (!Object.prototype.hasOwnProperty.call(value, k)) continue;
+      const v = (value as Record<string, unknown>)[k];
+      if (v === undefined) continue;
+      if (k.includes('\u0000') || !valid(v, stack)) return false;
+    }
+  }
+  stack.pop();
+  return true;
+}
+
 /** Where a value sits, built into a JSON pointer only when an error needs it. */
 interface Step {
   readonly parent: Step | undefined;
