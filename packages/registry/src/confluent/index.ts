@@ -1,0 +1,13 @@
+export { createConfluentHandler, CONFLUENT_CONTENT_TYPE } from './handler.js';
+export { encodeWireFormat, decodeWireFormat, MAGIC_BYTE } from './wire-format.js';
+export { ConfluentError, CONFLUENT_ERROR_CODES, toConfluentError } from './errors.js';
+export { SubjectNames } from './subjects.js';
+export type {
+  ConfluentHandler,
+  ConfluentHandlerOptions,
+  ConfluentRequest,
+  ConfluentResponse,
+  ConfluentSchemaType,
+  ConfluentMode,
+  ConfluentReference,
+} from './types.js';
