@@ -105,3 +105,30 @@ describe('Protobuf validators', () => {
     ).toThrow(expect.objectContaining({ code: 'E_MISSING_REFERENCE' }));
   });
 });
+
+describe('Protobuf FileDescriptorSet input', () => {
+  it('accepts a FileDescriptorSet as bytes, base64 or its JSON form', async () => {
+    const descriptor = await import('protobufjs/ext/descriptor/index.js');
+    const root = protobuf.parse(
+      'syntax = "proto3"; package a; message M { string x = 1; int32 n = 2; }',
+      { keepCase: true },
+    ).root;
+    const set = (root as unknown as { toDescriptor(s: string): protobuf.Message }).toDescriptor(
+      'proto3',
+    );
+    const bytes = descriptor.FileDescriptorSet.encode(set).finish();
+    const v = new Validation();
+    for (const schema of [
+      bytes,
+      { fileDescriptorSet: Buffer.from(bytes).toString('base64'), message: 'a.M' },
+      { fileDescriptorSet: descriptor.FileDescriptorSet.toObject(set) },
+    ]) {
+      const val = v.compile({ format: 'protobuf', schema });
+      expect(val.is({ x: 'hi', n: 1 })).toBe(true);
+      expect(val.is({ n: 'one' })).toBe(false);
+    }
+    expect(() =>
+      v.compile({ format: 'protobuf', schema: { fileDescriptorSet: 'not base64 of a set!!' } }),
+    ).toThrow(expect.objectContaining({ code: 'E_INVALID_SCHEMA' }));
+  });
+});

@@ -1,4 +1,5 @@
 import protobuf from 'protobufjs';
+import * as descriptor from 'protobufjs/ext/descriptor/index.js';
 import { invalidSchema, validationErrors } from '../../errors.js';
 import type { FormatContext } from '../../format-plugin.js';
 import { checkDepth, checkSize, isObject } from '../../internal/json.js';
@@ -22,7 +23,47 @@ interface Unit {
   readonly message?: string;
 }
 
+/**
+ * A `google.protobuf.FileDescriptorSet` (bytes, base64 text or its JSON object form), as Confluent
+ * clients in .NET/Python send it, turned into protobufjs JSON.
+ */
+function fromDescriptorSet(
+  set: unknown,
+  name: string,
+  context: FormatContext,
+): Record<string, unknown> {
+  let input: unknown = set;
+  if (typeof set === 'string') input = Buffer.from(set, 'base64');
+  if (input instanceof Uint8Array && input.byteLength > context.limits.maxSchemaSize) {
+    checkSize(input.byteLength, context.limits.maxSchemaSize, `FileDescriptorSet ${name}`);
+  }
+  try {
+    const message =
+      input instanceof Uint8Array
+        ? descriptor.FileDescriptorSet.decode(input)
+        : descriptor.FileDescriptorSet.fromObject(input as Record<string, unknown>);
+    const fromDescriptor = (
+      protobuf.Root as unknown as { fromDescriptor(d: unknown): protobuf.Root }
+    ).fromDescriptor;
+    return fromDescriptor(message).toJSON({ keepComments: false }) as Record<string, unknown>;
+  } catch (error) {
+    return invalidSchema(
+      'protobuf',
+      `${name}: not a FileDescriptorSet (${(error as Error).message})`,
+      '',
+      error,
+    );
+  }
+}
+
 function unitOf(schema: unknown, name: string, context: FormatContext): Unit {
+  if (schema instanceof Uint8Array) return { json: fromDescriptorSet(schema, name, context) };
+  if (isObject(schema) && schema.fileDescriptorSet !== undefined) {
+    const json = fromDescriptorSet(schema.fileDescriptorSet, name, context);
+    return typeof schema.message === 'string'
+      ? { json, message: schema.message.replace(/^\./, '') }
+      : { json };
+  }
   if (typeof schema === 'string') {
     checkSize(schema.length, context.limits.maxSchemaSize, `.proto ${name}`);
     return { text: schema };
