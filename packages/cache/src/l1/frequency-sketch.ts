@@ -76,6 +76,24 @@ export class FrequencySketch {
     if (++this.#additions >= this.#sampleSize) this.#age();
   }
 
+  /**
+   * Records an occurrence of a key the cache already holds (a hit): it has passed the
+   * doorkeeper, so this goes straight to the counters — one cache line instead of two.
+   */
+  incrementResident(hash: number): void {
+    const table = this.#table;
+    const base = ((Math.imul(hash, 0x9e3779b1) >>> 16) & this.#blockMask) * BLOCK;
+    const c0 = base + (hash & 15);
+    const c1 = base + 16 + ((hash >>> 4) & 15);
+    const c2 = base + 32 + ((hash >>> 8) & 15);
+    const c3 = base + 48 + ((hash >>> 12) & 15);
+    if ((table[c0] as number) < MAX_COUNT) table[c0] = (table[c0] as number) + 1;
+    if ((table[c1] as number) < MAX_COUNT) table[c1] = (table[c1] as number) + 1;
+    if ((table[c2] as number) < MAX_COUNT) table[c2] = (table[c2] as number) + 1;
+    if ((table[c3] as number) < MAX_COUNT) table[c3] = (table[c3] as number) + 1;
+    if (++this.#additions >= this.#sampleSize) this.#age();
+  }
+
   /** Estimated occurrences (within the aging window) of the key with this hash. */
   frequency(hash: number): number {
     const table = this.#table;

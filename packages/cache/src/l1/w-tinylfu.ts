@@ -73,7 +73,7 @@ export class WTinyLfuPolicy<V> implements L1Policy<V> {
   get(key: string): V | undefined {
     const node = this.#map.get(key);
     if (node === undefined) return undefined;
-    this.#sketch.increment(node.hash);
+    this.#sketch.incrementResident(node.hash);
     this.#onHit(node);
     return node.value;
   }
