@@ -677,6 +677,79 @@ export class PromotionEngine extends TypedEmitter<PromotionEvents> {
     return toPromotion(doc);
   }
 
+  /**
+   * Re-runs the stage's verification on the release it holds for `releaseName` (Kargo's
+   * reverify). It queues like any promotion; a failure revokes "verified" and, as after a
+   * deploy, rolls the slot back to the previous verified release when there is one.
+   */
+  async reverify(input: {
+    pipeline: string;
+    stage: string;
+    releaseName?: string;
+    principal?: Principal;
+    idempotencyKey?: string;
+  }): Promise<Promotion> {
+    this.#ready('reverify');
+    const p = pipelineOf(this.#core, input?.pipeline);
+    const def = stageOf(this.#core, p.name, input.stage);
+    if ((def.verification?.gates.length ?? 0) === 0) {
+      throw promotionErrors.create(
+        'E_INVALID_ARGUMENT',
+        `stage "${input.stage}" has no verification to re-run`,
+        {
+          details: { pipeline: p.name, stage: input.stage },
+        },
+      );
+    }
+    const principal = principalOf(input.principal);
+    await this.#authorize(principal, 'promotion:request', { pipeline: p.name, stage: input.stage });
+    const doc = await this.#unit(async (u) => {
+      const stage = await u.stage(p.name, input.stage);
+      const names = Object.keys(stage.contents);
+      const name = input.releaseName ?? (names.length === 1 ? names[0] : undefined);
+      const slot = name === undefined ? undefined : stage.contents[name];
+      if (name === undefined || slot === undefined) {
+        throw promotionErrors.create(
+          'E_INVALID_ARGUMENT',
+          `stage "${input.stage}" holds no single release to re-verify${names.length > 1 ? ` (pass releaseName: ${names.join(', ')})` : ''}`,
+          {
+            details: { stage: input.stage, releaseNames: names },
+          },
+        );
+      }
+      const fingerprint = canonicalJson({
+        op: 'reverify',
+        pipeline: p.name,
+        stage: input.stage,
+        release: slot.releaseId,
+      });
+      const again = await this.#idempotent(u, input.idempotencyKey, fingerprint);
+      if (again !== undefined) return again[0] as PromotionDoc;
+      const release = (await u.release(slot.releaseId)) as Release;
+      const created = await admit(this.#core, u, {
+        pipeline: p.name,
+        stage: input.stage,
+        release,
+        principal,
+        kind: 'verification',
+        fastPath: false,
+        auto: false,
+        supersede: false,
+        front: false,
+        fingerprint,
+        ...(input.idempotencyKey !== undefined && { idempotencyKey: input.idempotencyKey }),
+      });
+      if (input.idempotencyKey !== undefined)
+        await u.putIdempotency(input.idempotencyKey, {
+          promotionIds: [created.id],
+          fingerprint,
+          at: u.now,
+        });
+      return created;
+    });
+    return toPromotion(doc);
+  }
+
   // ── approvals ─────────────────────────────────────────────────────────────────────────────
 
   async #decisionChecks(

@@ -1,4 +1,6 @@
 export { PromotionEngine } from './engine.js';
+export { promotionSteps } from './steps.js';
+export type { PromotionStep, StepContext, StepResult } from './steps.js';
 export type { SimulationInput, SimulationReport, SimulatedStage } from './simulate.js';
 export { promotionErrors, ERROR_CODES } from './errors.js';
 export type { PromotionErrorCode } from './errors.js';

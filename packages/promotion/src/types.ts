@@ -187,6 +187,8 @@ export interface AnalysisMetric {
   readonly failureLimit?: number;
   /** Inconclusive measurements tolerated. @default 0 */
   readonly inconclusiveLimit?: number;
+  /** Measure and record, but never fail or stall the gate (trying out a new metric). @default false */
+  readonly dryRun?: boolean;
 }
 
 export interface AnalysisGate extends GateCommon {
@@ -211,6 +213,8 @@ export interface CanaryMetric {
   readonly alpha?: number;
   /** Tolerated relative change of the mean (0.1 = 10 %) even when significant. @default 0 */
   readonly allowedChange?: number;
+  /** Judge and record, but leave out of the score and of critical failures. @default false */
+  readonly dryRun?: boolean;
 }
 
 export interface CanaryGate extends GateCommon {
@@ -358,7 +362,8 @@ export type PromotionState =
   | 'superseded'
   | 'cancelled';
 
-export type PromotionKind = 'promotion' | 'rollback';
+/** `verification` re-runs a stage's verification on what it holds (see `reverify`). */
+export type PromotionKind = 'promotion' | 'rollback' | 'verification';
 
 export interface ApprovalRecord {
   readonly level: string;

@@ -111,6 +111,32 @@ describe.each(ADAPTERS)('gates on %s', (_name, open) => {
     expect(lenient.p.state).toBe('succeeded');
   });
 
+  it('dry-run metrics are measured and recorded but never fail a gate', async () => {
+    const analysis = await run([
+      {
+        kind: 'analysis',
+        source: ({ metric }) => (metric === 'new-metric' ? 99 : 0.01),
+        metrics: [
+          { name: 'error-rate', failureCondition: (v) => v > 0.1 },
+          { name: 'new-metric', failureCondition: (v) => v > 1, dryRun: true },
+        ],
+      },
+    ]);
+    expect(analysis.p.state).toBe('succeeded');
+    expect(analysis.p.gates[0]?.messages.join()).toContain('dry run: metric "new-metric"');
+    const baseline = [10, 11, 9, 10, 12, 10, 11, 9, 10, 10];
+    const canary = await run([
+      {
+        kind: 'canary',
+        source: ({ sample, metric }) =>
+          sample === 'canary' && metric === 'trial' ? baseline.map((x) => x * 3) : baseline,
+        metrics: [{ name: 'latency' }, { name: 'trial', critical: true, dryRun: true }],
+      },
+    ]);
+    expect(canary.p.state).toBe('succeeded');
+    expect(canary.p.gates[0]?.messages.join()).toContain('dry run: metric "trial" is high');
+  });
+
   it('analysis waits between measurements on the injected clock', async () => {
     const times: number[] = [];
     const h = await harness(open, {

@@ -10,6 +10,7 @@ type Op =
   | { kind: 'reject'; promotion: number }
   | { kind: 'cancel'; promotion: number }
   | { kind: 'rollback'; stage: number }
+  | { kind: 'reverify'; stage: number }
   | { kind: 'flip'; flag: 'gateFail' | 'handlerFail' | 'unhealthy' }
   | { kind: 'advance'; ms: number };
 
@@ -43,6 +44,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
     arbitrary: fc.record({ kind: fc.constant('cancel' as const), promotion: fc.nat(30) }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('rollback' as const), stage: fc.nat(2) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('reverify' as const), stage: fc.nat(2) }) },
   {
     weight: 2,
     arbitrary: fc.record({
@@ -206,6 +208,17 @@ describe.each(ADAPTERS.slice(0, 1))('invariants under random operations (%s)', (
                 ids.push(
                   (
                     await h.engine.rollback({
+                      pipeline: 'main',
+                      stage: STAGES[o.stage]!,
+                      releaseName: 'orders',
+                    })
+                  ).id,
+                );
+                break;
+              case 'reverify':
+                ids.push(
+                  (
+                    await h.engine.reverify({
                       pipeline: 'main',
                       stage: STAGES[o.stage]!,
                       releaseName: 'orders',

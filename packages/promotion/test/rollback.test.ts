@@ -161,6 +161,38 @@ describe.each(ADAPTERS)('rollback on %s', (_name, open) => {
     );
   });
 
+  it('reverify re-runs verification; a failure revokes and rolls back', async () => {
+    const { h, promote, setHealthy } = await setup();
+    const v1 = await promote('1.0.0');
+    const ok = await h.engine.reverify({ pipeline: 'main', stage: 'dev' });
+    await h.settle();
+    const passed = (await h.engine.getPromotion(ok.id))!;
+    expect(passed).toMatchObject({ kind: 'verification', state: 'succeeded', releaseId: v1.r.id });
+    expect(passed.transitions.map((t) => t.state)).toEqual(['requested', 'verifying', 'succeeded']);
+    const v2 = await promote('2.0.0');
+    setHealthy(false);
+    const bad = await h.engine.reverify({ pipeline: 'main', stage: 'dev' });
+    await h.settle();
+    expect((await h.engine.getPromotion(bad.id))?.state).toBe('rolled_back');
+    expect((await h.engine.stage('main', 'dev')).releases[0]?.releaseId).toBe(v1.r.id);
+    await rejects(
+      h.engine.request({ pipeline: 'main', stage: 'staging', releaseId: v2.r.id }),
+      'E_NOT_AVAILABLE',
+    );
+    // Nothing earlier to return to: the release stays, unverified.
+    const lone = await setup();
+    await lone.promote('1.0.0');
+    lone.setHealthy(false);
+    const f = await lone.h.engine.reverify({ pipeline: 'main', stage: 'dev' });
+    await lone.h.settle();
+    expect((await lone.h.engine.getPromotion(f.id))?.state).toBe('failed');
+    expect((await lone.h.engine.stage('main', 'dev')).releases[0]?.verified).toBe(false);
+    await rejects(
+      lone.h.engine.reverify({ pipeline: 'main', stage: 'staging' }),
+      'E_INVALID_ARGUMENT',
+    );
+  });
+
   it('a rollback jumps the queue of the stage', async () => {
     const { h, promote } = await setup();
     await promote('1.0.0');

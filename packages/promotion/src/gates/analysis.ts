@@ -52,8 +52,14 @@ export async function runAnalysis(
         // success
       } else inconclusives++;
     }
-    data[m.name] = { values, failures, inconclusives };
-    if (failures > (m.failureLimit ?? 0)) {
+    data[m.name] = { values, failures, inconclusives, ...(m.dryRun === true && { dryRun: true }) };
+    if (m.dryRun === true) {
+      if (failures > 0 || inconclusives > 0) {
+        messages.push(
+          `dry run: metric "${m.name}" had ${failures} failed and ${inconclusives} inconclusive measurements`,
+        );
+      }
+    } else if (failures > (m.failureLimit ?? 0)) {
       failed = true;
       messages.push(
         `metric "${m.name}" failed ${failures} of ${count} measurements (limit ${m.failureLimit ?? 0})`,

@@ -25,7 +25,8 @@ export async function runCanary(gate: CanaryGate, ctx: GateContext): Promise<Gat
   const data: Record<string, unknown> = {};
   for (const m of gate.metrics) {
     const weight = m.weight ?? 1;
-    total += weight;
+    const dry = m.dryRun === true;
+    if (!dry) total += weight;
     const [c, b] = await Promise.all([
       gate.source({ metric: m.name, query: m.query, sample: 'canary', context: ctx }),
       gate.source({ metric: m.name, query: m.query, sample: 'baseline', context: ctx }),
@@ -34,8 +35,8 @@ export async function runCanary(gate: CanaryGate, ctx: GateContext): Promise<Gat
     const baseline = samples(b);
     if (canary.length === 0 || baseline.length === 0) {
       data[m.name] = { classification: 'nodata' };
-      messages.push(`metric "${m.name}" has no data`);
-      if (m.critical === true) criticalFailure = true;
+      messages.push(`${dry ? 'dry run: ' : ''}metric "${m.name}" has no data`);
+      if (m.critical === true && !dry) criticalFailure = true;
       continue;
     }
     const test = mannWhitneyU(canary, baseline);
@@ -48,8 +49,21 @@ export async function runCanary(gate: CanaryGate, ctx: GateContext): Promise<Gat
     const bad =
       (classification === 'high' && direction !== 'decrease') ||
       (classification === 'low' && direction !== 'increase');
-    data[m.name] = { classification, bad, p: test.p, u: test.u, canaryMean: mc, baselineMean: mb };
-    if (bad) {
+    data[m.name] = {
+      classification,
+      bad,
+      p: test.p,
+      u: test.u,
+      canaryMean: mc,
+      baselineMean: mb,
+      ...(dry && { dryRun: true }),
+    };
+    if (dry) {
+      if (bad)
+        messages.push(
+          `dry run: metric "${m.name}" is ${classification} (p=${test.p.toPrecision(3)})`,
+        );
+    } else if (bad) {
       messages.push(
         `metric "${m.name}" is ${classification} (p=${test.p.toPrecision(3)}, mean ${mb.toPrecision(4)} → ${mc.toPrecision(4)})`,
       );

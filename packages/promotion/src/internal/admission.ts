@@ -52,7 +52,7 @@ export async function checkAdmission(
       },
     );
   }
-  if (stage.pin !== undefined && a.kind !== 'rollback') {
+  if (stage.pin !== undefined && a.kind === 'promotion') {
     throw promotionErrors.create(
       'E_STAGE_PINNED',
       `stage "${a.stage}" is pinned (${stage.pin.reason}); only rollbacks may change it`,
@@ -73,6 +73,18 @@ export async function checkAdmission(
         },
       );
     }
+  }
+  if (a.kind === 'verification') {
+    if (stage.contents[release.name]?.releaseId !== release.id) {
+      throw promotionErrors.create(
+        'E_INVALID_STATE',
+        `stage "${a.stage}" does not hold release ${release.id}`,
+        {
+          details: { pipeline, stage: a.stage, releaseId: release.id },
+        },
+      );
+    }
+    return;
   }
   if (a.kind === 'rollback') return;
   if (stage.contents[release.name]?.releaseId === release.id) {
@@ -175,7 +187,7 @@ export async function admit(core: EngineCore, u: Unit, a: Admission): Promise<Pr
   await u.history(
     a.pipeline,
     a.stage,
-    a.kind === 'rollback' ? 'rollback:requested' : 'promotion:requested',
+    a.kind === 'promotion' ? 'promotion:requested' : `${a.kind}:requested`,
     a.principal.id,
     {
       promotionId: doc.id,

@@ -252,7 +252,9 @@ export class Driver {
     await this.#commit(id, async (u, d) => {
       if (d.state !== 'requested') return;
       const def = stageOf(this.#core, d.pipeline, d.stage);
-      if (d.kind === 'rollback' && d.fastPath) {
+      if (d.kind === 'verification') {
+        await u.transition(d, 'verifying');
+      } else if (d.kind === 'rollback' && d.fastPath) {
         await u.transition(d, 'promoting');
       } else if (needsApproval(def.approvals)) {
         const expires = def.approvals?.expiresInMs;

@@ -34,6 +34,7 @@ export async function runHandler(
   const retries = policy.retries ?? DEFAULT_HANDLER_POLICY.retries;
   const retryDelayMs = policy.retryDelayMs ?? DEFAULT_HANDLER_POLICY.retryDelayMs;
   let error = '';
+  let partial: Readonly<Record<string, unknown>> | undefined;
   for (let attempt = 1; attempt <= retries + 1; attempt++) {
     if (stop?.aborted) return { ok: false, attempts: attempt - 1, error: 'engine closed' };
     if (attempt > 1 && retryDelayMs > 0) {
@@ -56,7 +57,15 @@ export async function runHandler(
     } catch (e) {
       controller.abort(e);
       error = e instanceof Error ? e.message : String(e);
+      // promotionSteps() attaches the step results to its error: keep them on the record.
+      const steps = (e as { steps?: unknown } | null)?.steps;
+      if (steps !== undefined) partial = jsonSafe({ steps });
     }
   }
-  return { ok: false, attempts: retries + 1, error };
+  return {
+    ok: false,
+    attempts: retries + 1,
+    error,
+    ...(partial !== undefined && { outputs: partial }),
+  };
 }

@@ -55,7 +55,7 @@ export async function landRelease(u: Unit, doc: PromotionDoc): Promise<Promotion
 export async function markVerified(u: Unit, doc: PromotionDoc): Promise<void> {
   const stage = await u.stage(doc.pipeline, doc.stage);
   const slot = stage.contents[doc.releaseName];
-  if (slot?.promotionId === doc.id) {
+  if (slot?.releaseId === doc.releaseId && !slot.verified) {
     await u.putStage({
       ...stage,
       contents: { ...stage.contents, [doc.releaseName]: { ...slot, verified: true } },
@@ -67,6 +67,14 @@ export async function markVerified(u: Unit, doc: PromotionDoc): Promise<void> {
 
 /** A failed verification revokes the release's verified status in the stage. */
 export async function revokeVerification(u: Unit, doc: PromotionDoc): Promise<void> {
+  const stage = await u.stage(doc.pipeline, doc.stage);
+  const slot = stage.contents[doc.releaseName];
+  if (slot?.releaseId === doc.releaseId && slot.verified) {
+    await u.putStage({
+      ...stage,
+      contents: { ...stage.contents, [doc.releaseName]: { ...slot, verified: false } },
+    });
+  }
   const occ = await u.occupancy(doc.pipeline, doc.stage, doc.releaseId);
   if (occ !== undefined) await u.putOccupancy({ ...occ, revokedAt: u.now });
 }
