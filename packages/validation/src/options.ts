@@ -81,6 +81,7 @@ const SPEC: OptionSpec<ValidationOptions> = {
       ),
   ),
   emitFailures: check.boolean(),
+  meter: check.implementing('createCounter', 'createHistogram', 'createObservableCounter'),
 };
 
 export type ResolvedValidationOptions = Omit<Required<ValidationOptions>, 'limits'> & {

@@ -1,5 +1,6 @@
 import type { Clock, Logger } from '@plinth/core';
 import type { FormatPlugin } from './format-plugin.js';
+import type { MeterLike } from './telemetry.js';
 
 /** A schema language. The four built-ins, or any name a plug-in registers. */
 export type SchemaFormat = 'json-schema' | 'avro' | 'protobuf' | 'zod' | (string & {});
@@ -144,4 +145,6 @@ export interface ValidationOptions {
   formats?: readonly FormatPlugin[];
   /** Emit `validation:failed` for every failed `validate()`. @default true */
   emitFailures?: boolean;
+  /** OpenTelemetry meter. @default `metrics.getMeter('@plinth/validation')` when @opentelemetry/api is installed */
+  meter?: MeterLike;
 }

@@ -17,7 +17,7 @@ import { protobufFormat } from './formats/protobuf/plugin.js';
 import { zodFormat, zodToJsonSchema } from './formats/zod/plugin.js';
 import { isObject } from './internal/json.js';
 import { LEVELS, resolveValidationOptions, type ResolvedValidationOptions } from './options.js';
-import { defaultMeter, type MeterLike, Telemetry } from './telemetry.js';
+import { defaultMeter, Telemetry } from './telemetry.js';
 import type {
   CompatibilityOptions,
   CompatibilityResult,
@@ -79,10 +79,10 @@ export class Validation extends TypedEmitter<ValidationEvents> {
   readonly #life = new Lifecycle('@plinth/validation', 'Validation', () => this.#shutdown());
   readonly #formatContext: FormatContext;
 
-  constructor(options?: ValidationOptions & { meter?: MeterLike }) {
+  constructor(options?: ValidationOptions) {
     super();
-    const { meter, ...rest } = options ?? {};
-    this.#options = resolveValidationOptions(options === undefined ? undefined : rest);
+    this.#options = resolveValidationOptions(options);
+    const meter = this.#options.meter;
     this.#cache = new LruCache(this.#options.cacheSize);
     this.#byContent = new LruCache(this.#options.cacheSize);
     this.#formatContext = { limits: this.#options.limits };

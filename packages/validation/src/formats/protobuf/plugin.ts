@@ -29,6 +29,7 @@ function compileProtobuf(p: ParsedProtobuf): CompiledCheck {
     test: (value) =>
       typeof value === 'object' &&
       value !== null &&
+      !Array.isArray(value) &&
       type.verify(value as Record<string, unknown>) === null,
     validate(value) {
       if (typeof value !== 'object' || value === null || Array.isArray(value))
