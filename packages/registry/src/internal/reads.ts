@@ -83,7 +83,8 @@ export async function resolveDoc(
     if (top === undefined) unknownVersion(artifact.key, 'latest', 'no acceptable version');
     return top.record;
   }
-  const exact = semver.valid(selector);
+  // Only strings that start like a version can be one (semver.valid throws internally otherwise).
+  const exact = /^[v=]?\s*\d+\.\d+\.\d+/.test(selector) ? semver.valid(selector) : null;
   if (exact !== null) {
     const doc = versions.get(semver.parse(exact)?.version ?? exact)?.record;
     if (doc === undefined || doc.deletedAt !== null)

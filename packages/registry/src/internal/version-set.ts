@@ -137,49 +137,16 @@ export class VersionSet<R> {
     accept?: (record: R) => boolean,
   ): VersionEntry<R> | undefined {
     let best: VersionEntry<R> | undefined;
-    const consider = (e: VersionEntry<R> | undefined) => {
-      if (e !== undefined && (best === undefined || cmp(e.sv, best.sv) > 0)) best = e;
-    };
-    for (const set of range.set) {
-      let lower: Bound | undefined;
-      let upper: Bound | undefined;
-      for (const c of set) {
-        if (!(c.semver instanceof SemVer)) continue; // ANY
-        const b = (inclusive: boolean): Bound => ({ sv: c.semver, inclusive });
-        switch (c.operator) {
-          case '':
-          case '=':
-            upper = tighterUpper(upper, b(true));
-            lower = tighterLower(lower, b(true));
-            break;
-          case '<':
-            upper = tighterUpper(upper, b(false));
-            break;
-          case '<=':
-            upper = tighterUpper(upper, b(true));
-            break;
-          case '>':
-            lower = tighterLower(lower, b(false));
-            break;
-          case '>=':
-            lower = tighterLower(lower, b(true));
-            break;
-        }
-      }
+    for (const set of planOf(range)) {
+      const { lower, upper } = set;
       if (best !== undefined && upper !== undefined && cmp(best.sv, upper.sv) >= 0) continue;
       const arr = includePrerelease ? this.#all : this.#releases;
-      consider(this.#walk(arr, lower, upper, range, accept));
+      let e = this.#walk(arr, lower, upper, range, accept);
+      if (e !== undefined && (best === undefined || cmp(e.sv, best.sv) > 0)) best = e;
       if (includePrerelease) continue;
-      for (const c of set) {
-        if (!(c.semver instanceof SemVer) || c.semver.prerelease.length === 0) continue;
-        const { major, minor, patch } = c.semver;
-        const release = new SemVer(`${major}.${minor}.${patch}`);
-        const top = tighterUpper(upper, { sv: release, inclusive: false });
-        const floor = tighterLower(lower, {
-          sv: new SemVer(`${major}.${minor}.${patch}-0`),
-          inclusive: true,
-        });
-        consider(this.#walk(this.#all, floor, top, range, accept));
+      for (const t of set.tuples) {
+        e = this.#walk(this.#all, t.floor, t.top, range, accept);
+        if (e !== undefined && (best === undefined || cmp(e.sv, best.sv) > 0)) best = e;
       }
     }
     return best;
@@ -213,6 +180,66 @@ export class VersionSet<R> {
     const at = arr[i];
     if (at !== undefined && cmp(at.sv, sv) === 0) arr.splice(i, 1);
   }
+}
+
+interface SetPlan {
+  readonly lower: Bound | undefined;
+  readonly upper: Bound | undefined;
+  /** Prerelease windows `[M.m.p-0, M.m.p)` the set's comparators open (node-semver's rule). */
+  readonly tuples: ReadonlyArray<{ readonly floor: Bound; readonly top: Bound }>;
+}
+
+const plans = new WeakMap<semver.Range, readonly SetPlan[]>();
+
+/** Bounds of each comparator set of a range, computed once per parsed range. */
+function planOf(range: semver.Range): readonly SetPlan[] {
+  let plan = plans.get(range);
+  if (plan !== undefined) return plan;
+  plan = range.set.map((set) => {
+    let lower: Bound | undefined;
+    let upper: Bound | undefined;
+    for (const c of set) {
+      if (!(c.semver instanceof SemVer)) continue; // ANY
+      const b = (inclusive: boolean): Bound => ({ sv: c.semver, inclusive });
+      switch (c.operator) {
+        case '':
+        case '=':
+          upper = tighterUpper(upper, b(true));
+          lower = tighterLower(lower, b(true));
+          break;
+        case '<':
+          upper = tighterUpper(upper, b(false));
+          break;
+        case '<=':
+          upper = tighterUpper(upper, b(true));
+          break;
+        case '>':
+          lower = tighterLower(lower, b(false));
+          break;
+        case '>=':
+          lower = tighterLower(lower, b(true));
+          break;
+      }
+    }
+    const tuples: Array<{ floor: Bound; top: Bound }> = [];
+    for (const c of set) {
+      if (!(c.semver instanceof SemVer) || c.semver.prerelease.length === 0) continue;
+      const { major, minor, patch } = c.semver;
+      tuples.push({
+        top: tighterUpper(upper, {
+          sv: new SemVer(`${major}.${minor}.${patch}`),
+          inclusive: false,
+        }),
+        floor: tighterLower(lower, {
+          sv: new SemVer(`${major}.${minor}.${patch}-0`),
+          inclusive: true,
+        }),
+      });
+    }
+    return { lower, upper, tuples };
+  });
+  plans.set(range, plan);
+  return plan;
 }
 
 /** A bounded cache of parsed ranges (parsing dominates a resolve otherwise). */
