@@ -160,6 +160,12 @@ describe('JSON Schema validators', () => {
       ) as unknown,
     };
     expect(v.fingerprint(a)).toBe(v.fingerprint(b));
+    const c = { format: 'json-schema', schema: { type: ['string', 'null'], required: ['b', 'a'] } };
+    const d = { format: 'json-schema', schema: { required: ['a', 'b'], type: ['null', 'string'] } };
+    expect(v.fingerprint(c)).toBe(v.fingerprint(d));
+    expect(v.fingerprint(c)).not.toBe(
+      v.fingerprint({ format: 'json-schema', schema: { type: ['null'], required: ['a', 'b'] } }),
+    );
     expect(v.fingerprint(a)).toMatch(/^sha256:[0-9a-f]{64}$/);
     const before = v.cacheStats();
     const va = v.compile(a);

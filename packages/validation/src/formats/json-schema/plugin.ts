@@ -81,15 +81,39 @@ export function parseJsonSchema(source: SchemaSource, context: FormatContext): P
     metaCheck(draft, translated, `reference "${r.name}"`);
     return { name: r.name, schema: translated };
   });
-  let canonical = canonicalJson(raw);
+  let canonical = canonicalJson(normalize(raw));
   checkSize(canonical.length, context.limits.maxSchemaSize, 'JSON Schema');
   if (references.length > 0) {
     const sorted = [...references].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    canonical = canonicalJson({ schema: raw, references: sorted });
+    canonical = canonicalJson({
+      schema: normalize(raw),
+      references: sorted.map((r) => ({ name: r.name, schema: normalize(r.schema) })),
+    });
   }
   const parsed: ParsedJsonSchema = { draft, schema, references, canonical };
   checkRefs(parsed);
   return parsed;
+}
+
+/**
+ * The normalized schema behind the canonical form: besides key order and formatting (canonical
+ * JSON), the order of `required` names and of `type` lists means nothing, so both are sorted.
+ */
+function normalize(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(normalize);
+  if (!isObject(schema)) return schema;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(schema)) {
+    if (
+      (k === 'required' || k === 'type') &&
+      Array.isArray(v) &&
+      v.every((x) => typeof x === 'string')
+    ) {
+      out[k] = [...new Set(v as string[])].sort();
+    } else if (k === 'enum' || k === 'const' || k === 'default' || k === 'examples') out[k] = v;
+    else out[k] = typeof v === 'object' && v !== null ? normalize(v) : v;
+  }
+  return out;
 }
 
 /** Compiles with a fresh ajv that knows the references. */
