@@ -1,0 +1,9 @@
+import { defineErrors } from '@plinth/core';
+
+/** The control plane's own error catalogue (the packages' codes pass through unchanged). */
+export const controlPlaneErrors = defineErrors('@plinth/example-control-plane', {
+  E_INVALID_OPTION: { description: 'A configuration option (env, flag or option) is bad.' },
+  E_INVALID_ARGUMENT: { description: 'A request parameter or body field is missing or malformed.' },
+  E_UNAUTHENTICATED: { description: 'A mutating route was called without the admin token.' },
+  E_NOT_FOUND: { description: 'No route matches the method and path.' },
+});
