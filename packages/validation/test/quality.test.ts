@@ -114,6 +114,25 @@ describe('data quality', () => {
     );
   });
 
+  it('checks the row count (volume) as a dataset-level completeness check', () => {
+    const suite = new QualitySuite({
+      checks: [
+        { kind: 'rowCount', min: 5 },
+        { kind: 'rowCount', max: 10, name: 'cap' },
+      ],
+    });
+    const r = suite.runSync(rows);
+    expect(r.checks[0]).toMatchObject({
+      dimension: 'completeness',
+      status: 'fail',
+      evaluated: 1,
+      failed: 1,
+    });
+    expect(r.checks[0]?.failures[0]?.reason).toBe('4 rows, fewer than 5');
+    expect(r.checks[1]).toMatchObject({ name: 'cap', status: 'pass' });
+    expect(() => new QualitySuite({ checks: [{ kind: 'rowCount' }] })).toThrow(/min and\/or max/);
+  });
+
   it('runs a compiled schema as a validity check', () => {
     const val = v.compile({ format: 'json-schema', schema: { type: 'object', required: ['id'] } });
     const r = new QualitySuite({ checks: [{ kind: 'schema', validator: val }] }).runSync([

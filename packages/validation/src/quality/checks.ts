@@ -54,6 +54,11 @@ export type QualityCheck =
       readonly kind: 'freshness';
       readonly field: string;
       readonly maxAgeMs: number;
+    })
+  | (Omit<Common, 'mostly' | 'warnBelow' | 'where'> & {
+      readonly kind: 'rowCount';
+      readonly min?: number;
+      readonly max?: number;
     });
 
 export const DIMENSION: Record<QualityCheck['kind'], QualityDimension> = {
@@ -65,6 +70,7 @@ export const DIMENSION: Record<QualityCheck['kind'], QualityDimension> = {
   reference: 'consistency',
   maxAge: 'timeliness',
   freshness: 'timeliness',
+  rowCount: 'completeness',
 };
 
 /** A check compiled to a per-row predicate returning `undefined` (pass) or a failure reason. */
@@ -291,6 +297,32 @@ export function compileCheck(c: QualityCheck, i: number, now: () => number): Com
           const t = toTime(get(r));
           if (Number.isNaN(t)) return 'not a timestamp';
           return t0 - t > max ? `older than ${max} ms` : undefined;
+        },
+      };
+    }
+    case 'rowCount': {
+      const { min, max } = c;
+      if (
+        (min !== undefined && (typeof min !== 'number' || min < 0)) ||
+        (max !== undefined && (typeof max !== 'number' || max < 0))
+      )
+        bad(i, 'min and max must be non-negative numbers');
+      if (min === undefined && max === undefined) bad(i, 'rowCount needs min and/or max');
+      let rows = 0;
+      return {
+        ...base,
+        name: c.name ?? 'rowCount',
+        mostly: 1,
+        warnBelow: 1,
+        dataset: {
+          feed() {
+            rows++;
+          },
+          result() {
+            if (min !== undefined && rows < min) return `${rows} rows, fewer than ${min}`;
+            if (max !== undefined && rows > max) return `${rows} rows, more than ${max}`;
+            return undefined;
+          },
         },
       };
     }
