@@ -8,9 +8,9 @@ const PROBATION = 1;
 const PROTECTED = 2;
 
 interface Node<V> extends ListNode {
-  readonly key: string;
-  readonly hash: number;
-  value: V;
+  key: string;
+  hash: number;
+  value: V | undefined;
   weight: number;
   queue: number;
 }
@@ -46,6 +46,8 @@ export class WTinyLfuPolicy<V> implements L1Policy<V> {
   readonly #windowMax: number;
   readonly #protectedMax: number;
   #sketchSizedFor: number;
+  /** The last evicted node, recycled by the next insert. */
+  #spare: Node<V> | undefined;
   #windowWeight = 0;
   #probationWeight = 0;
   #protectedWeight = 0;
@@ -75,12 +77,12 @@ export class WTinyLfuPolicy<V> implements L1Policy<V> {
     if (node === undefined) return undefined;
     this.#sketch.incrementResident(node.hash);
     this.#onHit(node);
-    return node.value;
+    return node.value as V;
   }
 
   peek(key: string): V | undefined {
     const node = this.#map.get(key);
-    return node === undefined ? undefined : node.value;
+    return node === undefined ? undefined : (node.value as V);
   }
 
   set(key: string, value: V, weight = 1): boolean {
@@ -98,15 +100,18 @@ export class WTinyLfuPolicy<V> implements L1Policy<V> {
       this.#evict();
       return true;
     }
-    const node: Node<V> = {
-      key,
-      hash: hashString(key),
-      value,
-      weight,
-      queue: WINDOW,
-      prev: null,
-      next: null,
-    };
+    // Reuse the last evicted node: in steady state every insert evicts one, so no allocation.
+    let node = this.#spare;
+    if (node !== undefined) {
+      this.#spare = undefined;
+      node.key = key;
+      node.hash = hashString(key);
+      node.value = value;
+      node.weight = weight;
+      node.queue = WINDOW;
+    } else {
+      node = { key, hash: hashString(key), value, weight, queue: WINDOW, prev: null, next: null };
+    }
     this.#map.set(key, node);
     if (this.#map.size > 2 * this.#sketchSizedFor) {
       // Weight-bounded caches guess their entry count; grow the sketch when the guess was low.
@@ -215,7 +220,9 @@ export class WTinyLfuPolicy<V> implements L1Policy<V> {
   #drop(node: Node<V>): void {
     this.#unlink(node);
     this.#map.delete(node.key);
-    this.#onEvict?.(node.key, node.value);
+    this.#onEvict?.(node.key, node.value as V);
+    node.value = undefined;
+    this.#spare = node;
   }
 
   #unlink(node: Node<V>): void {

@@ -6,7 +6,7 @@
  *   node --conditions=@plinth/source --import tsx packages/cache/src/replay/cli.ts zipf --keys 100000 --length 1000000 --sizes 100,1000,10000
  *   node packages/cache/dist/replay/cli.js file ./keys.txt --sizes 1000,10000
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { EVICTION_POLICIES, type EvictionPolicyName } from '../l1/policy.js';
 import { formatReplayTable, replayTrace } from './replay.js';
@@ -79,9 +79,20 @@ export function runReplayCli(argv: readonly string[]): string {
   return values.json === true ? JSON.stringify(results, null, 2) : formatReplayTable(results);
 }
 
-const invokedDirectly =
-  process.argv[1] !== undefined && /replay[\\/]cli\.[cm]?[jt]s$/.test(process.argv[1]);
-if (invokedDirectly) {
+/** True when this file is the program (also through the `plinth-cache-replay` bin symlink). */
+function invokedDirectly(): boolean {
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  let real = script;
+  try {
+    real = realpathSync(script);
+  } catch {
+    // not a file path: keep it as given
+  }
+  return /replay[\\/]cli\.[cm]?[jt]s$/.test(real);
+}
+
+if (invokedDirectly()) {
   try {
     process.stdout.write(`${runReplayCli(process.argv.slice(2))}\n`);
   } catch (error) {
