@@ -260,10 +260,29 @@ export function keyTypeOf(f: protobuf.Field): string | undefined {
   return (f as protobuf.Field & { keyType?: string }).keyType;
 }
 
+/**
+ * Sorted keys, and the descriptor noise that does not change meaning dropped: a `packed` option
+ * on a field that is not repeated (descriptor sets carry `packed: false` on every field).
+ */
 function sortKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortKeys);
   if (!isObject(v)) return v;
   const out: Record<string, unknown> = {};
-  for (const k of Object.keys(v).sort()) if (v[k] !== undefined) out[k] = sortKeys(v[k]);
+  for (const k of Object.keys(v).sort()) {
+    let x = v[k];
+    if (x === undefined) continue;
+    if (
+      k === 'options' &&
+      isObject(x) &&
+      'packed' in x &&
+      typeof v.id === 'number' &&
+      v.rule !== 'repeated'
+    ) {
+      const { packed: _packed, ...rest } = x;
+      if (Object.keys(rest).length === 0) continue;
+      x = rest;
+    }
+    out[k] = sortKeys(x);
+  }
   return out;
 }
