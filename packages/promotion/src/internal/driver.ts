@@ -1,6 +1,6 @@
 import type { TimerHandle } from '@plinth/core';
 import { runGate } from '../gates/run-gate.js';
-import type { GateDefinition, GateRecord, Release } from '../types.js';
+import type { GateDefinition, Release } from '../types.js';
 import { currentLevel, needsApproval } from './approvals.js';
 import {
   COLLECTIONS,
@@ -12,15 +12,13 @@ import {
 } from './collections.js';
 import { stageOf, type EngineCore } from './core.js';
 import { runHandler } from './handler.js';
+import { park, preconditions, type Step } from './preconditions.js';
 import { landRelease, markVerified, decideRollback, revokeVerification } from './landing.js';
-import { freezeEnd } from './pipeline.js';
-import { overlay, soakRemaining, unmetDependencies } from './rules.js';
+
 import { inUnit, type Unit } from './unit.js';
 
 /** Thrown inside a unit when this instance no longer owns the promotion (nothing is written). */
 class LostOwnership extends Error {}
-
-type Step = 'continue' | 'stop';
 
 /**
  * Drives promotions through the state machine. Work is claimed with a lease on the promotion
@@ -177,17 +175,6 @@ export class Driver {
     return result;
   }
 
-  /** Parks the promotion: gives up the lease, optionally until `wakeAt`. */
-  async #park(u: Unit, doc: PromotionDoc, wakeAt: number | undefined, why: string): Promise<Step> {
-    const { lease: _l, wakeAt: _w, ...rest } = doc;
-    await u.putPromotion((wakeAt === undefined ? rest : { ...rest, wakeAt }) as PromotionDoc);
-    if (wakeAt !== undefined) {
-      u.emit('promotion:parked', { ...u.base(doc), until: wakeAt, why });
-      u.wakes.push([doc.id, wakeAt]);
-    }
-    return 'stop';
-  }
-
   /** Keeps the lease alive while `fn` awaits host code. */
   async #leased<T>(id: string, fn: () => Promise<T>): Promise<T> {
     const core = this.#core;
@@ -264,10 +251,10 @@ export class Driver {
           expires === undefined ? {} : { approvalExpiresAt: u.now + expires },
         );
         if (currentLevel(def.approvals, moved.approvals) !== undefined)
-          step = await this.#park(u, moved, moved.approvalExpiresAt, 'approval');
+          step = await park(u, moved, moved.approvalExpiresAt, 'approval');
       } else {
         const moved = await u.transition(d, 'gating');
-        const r = await this.#preconditions(u, moved, this.#remainingGates(moved));
+        const r = await preconditions(this.#core, u, moved, this.#remainingGates(moved));
         if (r !== 'proceed') step = r;
       }
     });
@@ -286,89 +273,10 @@ export class Driver {
         await u.finish(d, 'cancelled', { reason: 'approval expired' });
         step = 'stop';
       } else {
-        step = await this.#park(u, d, d.approvalExpiresAt, 'approval');
+        step = await park(u, d, d.approvalExpiresAt, 'approval');
       }
     });
     return step;
-  }
-
-  /**
-   * Gating preconditions, decided inside one unit: release status, freeze, soak, dependencies.
-   * Returns 'proceed' when host gates must run next, 'continue' when it moved on to promoting.
-   */
-  async #preconditions(
-    u: Unit,
-    d: PromotionDoc,
-    remaining: readonly GateDefinition[],
-  ): Promise<Step | 'proceed'> {
-    const def = stageOf(this.#core, d.pipeline, d.stage);
-    const release = await u.release(d.releaseId);
-    if (release === undefined || release.status === 'rejected') {
-      await u.finish(d, 'rejected', { reason: `release ${d.releaseId} was rejected` });
-      return 'stop';
-    }
-    if (d.kind !== 'rollback') {
-      const freeze = freezeEnd(def.freezeWindows, u.now);
-      if (freeze !== undefined) {
-        return this.#park(u, d, freeze, 'freeze');
-      }
-      const upstream = new Map(
-        await Promise.all(
-          (def.upstream ?? []).map(
-            async (s) => [s, await u.occupancy(d.pipeline, s, d.releaseId)] as const,
-          ),
-        ),
-      );
-      const soak = soakRemaining(def, upstream, u.now);
-      if (soak === Infinity) {
-        await u.finish(d, 'failed', {
-          reason: 'the soak time can no longer be met: the release left the upstream stage',
-        });
-        return 'stop';
-      }
-      if (soak > 0) {
-        return this.#park(u, d, u.now + soak, 'soak');
-      }
-    }
-    const held: Release[] = [];
-    if (release.dependencies.length > 0) {
-      const stage = await u.stage(d.pipeline, d.stage);
-      for (const o of Object.values(stage.contents)) {
-        const r = await u.release(o.releaseId);
-        if (r !== undefined) held.push(r);
-      }
-    }
-    const unmet =
-      release.dependencies.length === 0
-        ? []
-        : unmetDependencies([release], overlay(held, [release]));
-    if (unmet.length > 0) {
-      const messages = unmet.map(
-        (x) =>
-          `needs ${x.dependency.name}@${x.dependency.range}, the stage holds ${x.found ?? 'none'}`,
-      );
-      const record: GateRecord = {
-        name: 'dependencies',
-        kind: 'dependencies',
-        status: 'failed',
-        messages,
-        attempts: 1,
-        startedAt: u.now,
-        finishedAt: u.now,
-      };
-      u.emit('gate:failed', { ...u.base(d), gate: record });
-      await u.finish(d, 'failed', {
-        reason: `unmet dependencies: ${messages.join('; ')}`,
-        gates: [...d.gates, record],
-      });
-      return 'stop';
-    }
-    if (remaining.length === 0) {
-      // Nothing to run outside the unit: move on in the same commit.
-      await u.transition(d, 'promoting');
-      return 'continue';
-    }
-    return 'proceed';
   }
 
   async #gating(doc: PromotionDoc): Promise<Step> {
@@ -377,7 +285,7 @@ export class Driver {
     let proceed = false;
     await this.#commit(doc.id, async (u, d) => {
       if (d.state !== 'gating') return;
-      const r = await this.#preconditions(u, d, remaining);
+      const r = await preconditions(this.#core, u, d, remaining);
       if (r === 'proceed') proceed = true;
       else step = r;
     });
@@ -535,7 +443,7 @@ export class Driver {
       if (verify) {
         const delay = def.verification?.delayMs ?? 0;
         const moved = await u.transition(landed, 'verifying');
-        if (delay > 0) step = await this.#park(u, moved, u.now + delay, 'verification delay');
+        if (delay > 0) step = await park(u, moved, u.now + delay, 'verification delay');
         else step = 'continue';
       } else {
         await markVerified(u, landed);
