@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { PublishInput, SearchQuery, VersionState } from '@plinth/registry';
+import { cached } from '../cached.js';
 import type { Services } from '../control-plane.js';
 import { controlPlaneErrors } from '../errors.js';
 import { decodeSchema } from '../schema-sources.js';
@@ -216,7 +217,7 @@ export function registerArtifactRoutes(app: FastifyInstance, s: Services): void 
   // Schema lookup by content id (Confluent's id): immutable, so cached (L1, Redis L2 if set).
   app.get('/v1/schemas/:id', async (req: FastifyRequest<{ Params: { id: string } }>) => {
     const id = positive(req.params.id, 'id');
-    return s.lookups.getOrSet(`schema:${id}`, async () => {
+    return cached(s.lookups, `schema:${id}`, async () => {
       const got = await reg.getContent(id);
       const first = got.versions[0];
       return {

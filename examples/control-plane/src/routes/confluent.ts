@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createConfluentHandler, type ConfluentResponse } from '@plinth/registry/confluent';
+import { cached } from '../cached.js';
 import type { Services } from '../control-plane.js';
 
 /**
@@ -28,7 +29,7 @@ export function registerConfluent(app: FastifyInstance, s: Services, prefix: str
           /^\/schemas\/ids\/\d+$/.test(path) &&
           Object.keys(query).length === 0;
         if (cacheable) {
-          res = await lookups.getOrSet(path, async (ctx) => {
+          res = await cached(lookups, path, async (ctx) => {
             const r = await call();
             if (r.status !== 200) ctx.skip();
             return r;

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { CompatibilityLevel, ReferenceInput, VersionInfo } from '@plinth/registry';
+import { cached } from '../cached.js';
 import type { Services } from '../control-plane.js';
 import { controlPlaneErrors } from '../errors.js';
 import { referenceSources, sourceOf } from '../schema-sources.js';
@@ -53,7 +54,7 @@ export function registerValidationRoutes(app: FastifyInstance, s: Services): voi
           'POST /v1/schemas/:id/validate takes a positive id and body { payload }',
         );
       }
-      const holder = await s.lookups.getOrSet(`holder:${id}`, async () => {
+      const holder = await cached(s.lookups, `holder:${id}`, async () => {
         const got = await reg.getContent(id);
         const v = got.versions.find((x) => x.deletedAt === null) ?? got.versions[0];
         return { artifact: v?.artifact ?? '', version: v?.version ?? '' };
