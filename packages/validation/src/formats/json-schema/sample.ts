@@ -1,5 +1,6 @@
 import { isObject } from '../../internal/json.js';
 import type { ParsedJsonSchema } from './plugin.js';
+import { samplePattern } from './pattern-sample.js';
 import { RefResolver } from './refs.js';
 
 type Obj = Record<string, unknown>;
@@ -90,6 +91,10 @@ export function sampleJsonSchema(
       case 'string': {
         if (typeof o.format === 'string' && FORMATS[o.format])
           return pick(FORMATS[o.format] as string[]);
+        if (typeof o.pattern === 'string') {
+          const s = samplePattern(o.pattern, random);
+          if (s !== undefined) return s;
+        }
         const min = typeof o.minLength === 'number' ? o.minLength : 0;
         const max = typeof o.maxLength === 'number' ? o.maxLength : Math.max(min, 12);
         const len =
