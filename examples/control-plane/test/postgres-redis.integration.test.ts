@@ -1,9 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { describeWithService } from '@plinth/core/testing';
-import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createControlPlane, type ControlPlane } from '../src/control-plane.js';
 import { avroUser } from './helpers.js';
+
+interface PgModule {
+  Client: new (o: { connectionString: string }) => {
+    connect(): Promise<void>;
+    query(sql: string): Promise<unknown>;
+    end(): Promise<void>;
+  };
+}
 
 describeWithService('PLINTH_PG_URL', 'control plane on PostgreSQL', (pgUrl) => {
   describeWithService('PLINTH_REDIS_URL', 'with the Redis cache', (redisUrl) => {
@@ -23,6 +30,9 @@ describeWithService('PLINTH_PG_URL', 'control plane on PostgreSQL', (pgUrl) => {
       await a?.services.cache.clear();
       await a?.close();
       await b?.close();
+      // pg ships no types here (@types/pg is not a dependency of the example): a minimal shape.
+      const driver = 'pg';
+      const pg = ((await import(driver)) as { default: PgModule }).default;
       const client = new pg.Client({ connectionString: pgUrl });
       await client.connect();
       await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
