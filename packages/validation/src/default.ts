@@ -5,7 +5,8 @@ import type {
   DiffResult,
   SchemaSource,
 } from './types.js';
-import { Validation } from './validation.js';
+import type { z } from 'zod';
+import { Validation, type ZodSource } from './validation.js';
 import type { CompiledValidator } from './validator.js';
 
 let shared: Validation | undefined;
@@ -17,6 +18,8 @@ export function defaultValidation(): Validation {
 }
 
 /** {@link Validation.compile} on the shared default instance. */
+export function compile<S extends z.ZodType>(source: ZodSource<S>): CompiledValidator<z.output<S>>;
+export function compile<T = unknown>(source: SchemaSource): CompiledValidator<T>;
 export function compile<T = unknown>(source: SchemaSource): CompiledValidator<T> {
   return defaultValidation().compile<T>(source);
 }

@@ -1,5 +1,5 @@
 export { Validation } from './validation.js';
-export type { CacheStats } from './validation.js';
+export type { CacheStats, ZodSource } from './validation.js';
 export { CompiledValidator } from './validator.js';
 export {
   compile,

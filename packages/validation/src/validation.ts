@@ -1,4 +1,5 @@
 import { Lifecycle, sha256Hex, TypedEmitter } from '@plinth/core';
+import type { z } from 'zod';
 import { LruCache } from './cache.js';
 import { diffParsed, runCompatibility } from './compat/check.js';
 import { bumpOf, makeIgnore } from './compat/bump.js';
@@ -53,6 +54,12 @@ function contentKey(source: SchemaSource): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** A zod source: `compile()` infers the validator's type from the schema. */
+export interface ZodSource<S extends z.ZodType> extends SchemaSource {
+  readonly format: 'zod';
+  readonly schema: S;
 }
 
 /** Statistics of the compiled-validator cache. */
@@ -118,6 +125,8 @@ export class Validation extends TypedEmitter<ValidationEvents> {
   }
 
   /** Compiles (or finds in the LRU cache) a validator for a schema. */
+  compile<S extends z.ZodType>(source: ZodSource<S>): CompiledValidator<z.output<S>>;
+  compile<T = unknown>(source: SchemaSource): CompiledValidator<T>;
   compile<T = unknown>(source: SchemaSource): CompiledValidator<T> {
     this.#life.assertOpen('compile');
     const start = performance.now();

@@ -47,6 +47,15 @@ describe('zod format', () => {
     );
   });
 
+  it('infers the validator type from the zod schema', () => {
+    const val = v.compile({ format: 'zod', schema: User });
+    const value: unknown = { name: 'Ada' };
+    if (val.is(value)) {
+      const name: string = value.name; // typed as z.output<typeof User>
+      expect(name).toBe('Ada');
+    } else expect.unreachable();
+  });
+
   it('rejects what is not a zod schema with E_INVALID_SCHEMA', () => {
     try {
       v.compile({ format: 'zod', schema: { type: 'string' } });
