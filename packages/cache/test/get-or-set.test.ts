@@ -226,3 +226,18 @@ describe('getOrSet', () => {
     expect(await pb).toBe('own');
   });
 });
+
+describe('close() with a factory still running', () => {
+  it('does not wait for it, and its late result is not stored', async () => {
+    const clock = new ManualClock(1_700_000_000_000);
+    const l2 = memoryL2({ clock });
+    const cache = new Cache({ clock, l2 });
+    let finish: (v: string) => void = () => undefined;
+    const pending = cache.getOrSet('k', () => new Promise<string>((r) => (finish = r)));
+    await flush();
+    await cache.close(); // returns although the factory has not settled
+    finish('late');
+    expect(await pending).toBe('late');
+    expect(l2.keys()).toEqual([]);
+  });
+});

@@ -275,6 +275,7 @@ export class CacheCore {
       tags,
       failure,
     );
+    if (this.closed) return entry; // a factory that finished after close(): nothing is stored
     this.putL1(lk, entry, payload.length);
     const guard = this.guard;
     if (guard !== undefined) {
@@ -472,7 +473,7 @@ export class CacheCore {
     this.#nowTimer?.cancel();
     this.#cachedNow = 0;
     this.telemetry.close();
-    await Promise.allSettled([...this.refreshing.values()]);
+    // Running factories are not awaited (one may never settle); their results are dropped.
     const errors: unknown[] = [];
     for (const c of [this.bus, this.guard?.adapter]) {
       try {
