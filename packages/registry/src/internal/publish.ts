@@ -173,10 +173,16 @@ async function publishOne(
   let target: string;
   let bump: SemverBump | null = null;
   let changes: PublishResult['changes'] = [];
-  const releasedTop = cached?.versions.highest(notDeleted, true)?.record;
-  const highest = [releasedTop, ...pending.filter((d) => semver.prerelease(d.version) === null)]
-    .filter((d): d is VersionDoc => d !== undefined)
-    .sort((a, b) => semver.compare(b.version, a.version))[0];
+  // The highest release, only needed for an automatic version.
+  const highest =
+    p.explicit !== undefined
+      ? undefined
+      : [
+          cached?.versions.highest(notDeleted, true)?.record,
+          ...pending.filter((d) => semver.prerelease(d.version) === null),
+        ]
+          .filter((d): d is VersionDoc => d !== undefined)
+          .sort((a, b) => semver.compare(b.version, a.version))[0];
   if (p.explicit !== undefined) {
     target = p.explicit.version;
   } else {
