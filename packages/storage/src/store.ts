@@ -25,7 +25,7 @@ import { storageErrors } from './errors.js';
 import type { StorageEvents } from './events.js';
 import { KV_SPACE, resolveCollections, type ResolvedCollection } from './internal/collections.js';
 import { Encoding } from './internal/encoding.js';
-import { SCHEMA_SPACE, backfillIndexes } from './internal/index-backfill.js';
+import { SCHEMA_SPACE, backfillIndexes, markIndexesBuilt } from './internal/index-backfill.js';
 import { AutoSession, TxSession, type Session, type StoreCore } from './internal/session.js';
 import { backoff } from './internal/sleep.js';
 import { KeyValue } from './kv.js';
@@ -471,8 +471,9 @@ export class Store extends TypedEmitter<StorageEvents> {
     if (typeof source === 'function') await verifyBackup(source());
     const stream = typeof source === 'function' ? source() : source;
     let imported = 0;
+    let restored: string[] = [];
     try {
-      return await readBackup(
+      const summary = await readBackup(
         stream,
         async ({ space, records }) => {
           if (space === SCHEMA_SPACE) return; // bookkeeping of the source, not of this store
@@ -485,6 +486,7 @@ export class Store extends TypedEmitter<StorageEvents> {
           this.emit('restore:progress', { records: imported });
         },
         async (header) => {
+          restored = header.spaces.filter((s) => s !== KV_SPACE && s !== SCHEMA_SPACE);
           const unknown = header.spaces.filter(
             (s) => s !== KV_SPACE && s !== SCHEMA_SPACE && !this.#collections.has(s),
           );
@@ -509,6 +511,11 @@ export class Store extends TypedEmitter<StorageEvents> {
           }
         },
       );
+      // Every entry was computed from this store's declarations: a later ensureCollections with
+      // the same ones has nothing to rebuild (and the restored versions stay as they were).
+      const defs = restored.map((name) => this.#collections.get(name) as ResolvedCollection);
+      await this.#adapterCall('restore', () => markIndexesBuilt(this.#core, defs));
+      return summary;
     } catch (error) {
       if (imported > 0 && isPlinthError(error, 'E_BACKUP_INVALID')) {
         throw storageErrors.create(

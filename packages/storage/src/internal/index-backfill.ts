@@ -175,3 +175,18 @@ function entriesOf(core: StoreCore, def: ResolvedCollection, record: StoredRecor
     );
   }
 }
+
+/**
+ * Records that the index entries of `defs` are complete, without a rebuild: after a restore, which
+ * computed every entry from these very declarations.
+ */
+export async function markIndexesBuilt(
+  core: StoreCore,
+  defs: readonly ResolvedCollection[],
+): Promise<void> {
+  if (defs.length === 0) return;
+  await core.commit(
+    defs.map((def) => metaWrite(def.name, { indexes: indexSet(def) })),
+    [],
+  );
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Store } from '../../store.js';
+import { openStore, type Store } from '../../store.js';
 import type { CollectionDefinitions, Document } from '../../types.js';
 import { code, type SuiteContext } from './context.js';
 
@@ -168,6 +168,37 @@ export function collectionsCases(ctx: SuiteContext): void {
         expect(await keysByTag(rebuilding, tag)).toEqual(expected);
       }
       expect(await rawEntries(rebuilding, 'byTag')).toBe(all.items.length);
+    });
+
+    it('a restored store keeps its versions: its first ensureCollections has nothing to rebuild', async () => {
+      await seed(120);
+      const source = await run();
+      await source.ensureCollections(withIndexes(BY_TAG));
+      const chunks: Uint8Array[] = [];
+      for await (const c of source.backup()) chunks.push(c);
+      const home = await ctx.options.fixture();
+      try {
+        const target = await openStore({
+          adapter: home.adapter(),
+          clock: ctx.clock,
+          collections: withIndexes(BY_TAG),
+          purgeIntervalMs: 0,
+        });
+        ctx.stores.push(target);
+        await target.restore([Buffer.concat(chunks)]);
+        const seq = await target.lastSeq();
+        let events = 0;
+        target.on('collections:backfill-progress', () => events++);
+        await target.ensureCollections(withIndexes(BY_TAG));
+        expect(events).toBe(0);
+        expect(await target.lastSeq()).toBe(seq);
+        const v = (await source.collection('items').get(key(7)))?.version;
+        expect((await target.collection('items').get(key(7)))?.version).toBe(v);
+        expect(await keysByTag(target, 't2')).toEqual(await keysByTag(source, 't2'));
+      } finally {
+        for (const s of ctx.stores.splice(0)) await s.close();
+        await home.destroy();
+      }
     });
 
     it('validates its input before declaring anything', async () => {
