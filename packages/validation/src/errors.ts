@@ -26,6 +26,9 @@ export const validationErrors = defineErrors('@plinth/validation', {
   E_RULE_REJECTED: {
     description: 'A business rule with action `reject` failed; `details.failures` lists them.',
   },
+  E_RULE_ROUTE_FAILED: {
+    description: 'The route callback of a business rule threw; the original error is the `cause`.',
+  },
   E_CLOSED: { description: 'The Validation instance was closed.' },
 });
 

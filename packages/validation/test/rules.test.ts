@@ -107,6 +107,17 @@ describe('business rules', () => {
     expect(events).toHaveLength(2);
   });
 
+  it('a failing route callback is wrapped as E_RULE_ROUTE_FAILED with the cause', async () => {
+    const boom = new Error('queue down');
+    const rules = new RuleSet([
+      { id: 'dlq', condition: 'false', action: 'route', route: () => Promise.reject(boom) },
+    ]);
+    await expect(rules.enforce({})).rejects.toMatchObject({
+      code: 'E_RULE_ROUTE_FAILED',
+      cause: boom,
+    });
+  });
+
   it('validates rules at construction', () => {
     expect(() => new RuleSet([{ id: 'a', condition: 'x >' }])).toThrow(
       expect.objectContaining({ code: 'E_EXPRESSION_SYNTAX' }),

@@ -176,7 +176,18 @@ export class RuleSet<R = Record<string, unknown>> {
       if (f.action === 'warn') this.#logger.warn({ rule: f.rule, severity: f.severity }, f.message);
       else if (f.action === 'route') {
         const c = this.#rules.find((x) => x.rule.id === f.rule) as Compiled<R>;
-        await (c.rule.route as NonNullable<BusinessRule<R>['route']>)(record, f);
+        try {
+          await (c.rule.route as NonNullable<BusinessRule<R>['route']>)(record, f);
+        } catch (error) {
+          throw validationErrors.create(
+            'E_RULE_ROUTE_FAILED',
+            `route of rule ${f.rule} failed: ${(error as Error)?.message ?? String(error)}`,
+            {
+              details: { rule: f.rule },
+              cause: error,
+            },
+          );
+        }
       }
     }
     if (result.rejected) {
