@@ -119,7 +119,9 @@ export async function settleEngine(engine: PromotionEngine, store: Store): Promi
       let idle = false;
       void engine.idle().then(() => (idle = true));
       for (let i = 0; i < 50 && !idle; i++) await new Promise((r) => setImmediate(r));
-      while (!idle && Date.now() - lastCommit < 150) await new Promise((r) => setTimeout(r, 2));
+      // Network round trips (PostgreSQL on a loaded machine) need a wider window.
+      const quiet = store.adapter.name === 'postgres' ? 1000 : 150;
+      while (!idle && Date.now() - lastCommit < quiet) await new Promise((r) => setTimeout(r, 2));
       if (!idle) return;
       await new Promise((r) => setImmediate(r));
     }
