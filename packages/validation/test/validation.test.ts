@@ -72,6 +72,30 @@ describe('Validation', () => {
     ).toThrow(expect.objectContaining({ code: 'E_UNSUPPORTED' }));
   });
 
+  it('parses equal content once, even from distinct source objects (histories read back from storage)', () => {
+    let parses = 0;
+    const counting: FormatPlugin<{ columns: string[] }> = {
+      ...csvHeader,
+      format: 'counted',
+      parse: (source, ctx) => {
+        parses++;
+        return csvHeader.parse(source, ctx);
+      },
+    };
+    const v = new Validation({ formats: [counting] });
+    const history = () => [
+      { format: 'counted', schema: 'a,b' },
+      { format: 'counted', schema: 'a,b,c' },
+    ];
+    v.checkCompatibility({ format: 'counted', schema: 'a,b,c,d' }, history(), {
+      level: 'BACKWARD_TRANSITIVE',
+    });
+    v.checkCompatibility({ format: 'counted', schema: 'a,b,c,d,e' }, history(), {
+      level: 'BACKWARD_TRANSITIVE',
+    });
+    expect(parses).toBe(4);
+  });
+
   it('unknown formats and malformed sources are typed errors', () => {
     const v = new Validation();
     expect(() => v.compile({ format: 'xml', schema: '<a/>' })).toThrow(
