@@ -1,4 +1,5 @@
 import type { CacheCore } from './internal/core.js';
+import { clear, invalidateTags, remove } from './internal/invalidation.js';
 import { TAGGED, type L1Entry } from './internal/entry.js';
 import { Kind } from './internal/envelope.js';
 import { checkKey, checkNamespace, checkTags, SEP } from './internal/keys.js';
@@ -285,7 +286,8 @@ export class CacheNamespace {
   async delete(key: string, options?: GetOptions): Promise<boolean> {
     checkKey(key);
     this.#open('delete');
-    const n = await this.core.remove(
+    const n = await remove(
+      this.core,
       [this.#lk(key)],
       options?.throwOnL2Error ?? this.core.o.throwOnL2Error,
     );
@@ -298,7 +300,8 @@ export class CacheNamespace {
       throw cacheErrors.create('E_INVALID_ARGUMENT', 'deleteMany() takes an array of keys');
     for (const k of keys) checkKey(k);
     this.#open('deleteMany');
-    const n = await this.core.remove(
+    const n = await remove(
+      this.core,
       keys.map((k) => this.#lk(k)),
       options?.throwOnL2Error ?? this.core.o.throwOnL2Error,
     );
@@ -309,7 +312,7 @@ export class CacheNamespace {
   /** Drops this namespace (and those inside it) from every tier and every instance's L1. */
   async clear(options?: GetOptions): Promise<void> {
     this.#open('clear');
-    await this.core.clear(this.#ns, options?.throwOnL2Error ?? this.core.o.throwOnL2Error);
+    await clear(this.core, this.#ns, options?.throwOnL2Error ?? this.core.o.throwOnL2Error);
     this.core.emitter.emit('cache:cleared', { namespace: this.path });
   }
 
@@ -317,7 +320,7 @@ export class CacheNamespace {
   async invalidateTags(tags: readonly string[], options?: GetOptions): Promise<void> {
     checkTags(tags);
     this.#open('invalidateTags');
-    await this.core.invalidateTags(tags, options?.throwOnL2Error ?? this.core.o.throwOnL2Error);
+    await invalidateTags(this.core, tags, options?.throwOnL2Error ?? this.core.o.throwOnL2Error);
   }
 
   #open(operation: string): void {

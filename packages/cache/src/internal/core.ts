@@ -1,6 +1,5 @@
 import { uuidv7, type Clock, type Logger, type TimerHandle, type TypedEmitter } from '@plinth/core';
 import type { InvalidationBus } from '../bus/bus.js';
-import type { BusMessage } from '../bus/message.js';
 import { cacheErrors } from '../errors.js';
 import type { CacheEvents } from '../events.js';
 import { createPolicy } from '../l1/create-policy.js';
@@ -9,13 +8,14 @@ import type { ResolvedEntryOptions, resolveCacheOptions } from '../options.js';
 import type { CacheStats, Serializer } from '../types.js';
 import { L1Entry, LATER } from './entry.js';
 import { decodeEnvelope, encodeEnvelope, Kind, toBytes, type EntryMeta } from './envelope.js';
+import { onBusMessage, publish } from './invalidation.js';
 import { TAG_PREFIX } from './keys.js';
+import { getMany, publicKey } from './l2-ops.js';
 import { L2Guard } from './l2-guard.js';
 import { Telemetry } from './telemetry.js';
 
 type Resolved = ReturnType<typeof resolveCacheOptions>;
 const EMPTY = new Uint8Array(0);
-const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder();
 
 /** The state one cache and its namespace views share: tiers, bus, marks, counters, clock. */
@@ -209,7 +209,7 @@ export class CacheCore {
     const bus = this.bus;
     if (bus !== undefined) {
       try {
-        await bus.subscribe((m) => this.onBusMessage(m));
+        await bus.subscribe((m) => onBusMessage(this, m));
       } catch (error) {
         if (!this.o.startDegraded) {
           throw cacheErrors.create(
@@ -290,7 +290,7 @@ export class CacheCore {
       );
     }
     this.counters.writes++;
-    await this.publish({ type: 'delete', origin: this.origin, keys: [lk] }, o.throwOnL2Error);
+    await publish(this, { type: 'delete', origin: this.origin, keys: [lk] }, o.throwOnL2Error);
     return entry;
   }
 
@@ -363,98 +363,6 @@ export class CacheCore {
     if (prev === undefined || at > prev) this.tagMarks.set(tag, at);
   }
 
-  async invalidateTags(tags: readonly string[], throwOnError: boolean): Promise<void> {
-    const at = this.clock.now();
-    for (const t of tags) this.mark(t, at);
-    const guard = this.guard;
-    if (guard !== undefined) {
-      const bytes = utf8.encode(String(at));
-      await guard.run(
-        'set',
-        (a) => Promise.all(tags.map((t) => a.set(this.prefix + TAG_PREFIX + t, bytes, undefined))),
-        [],
-        throwOnError,
-      );
-    }
-    this.emitter.emit('tags:invalidated', { tags, at });
-    await this.publish({ type: 'tags', origin: this.origin, tags, at }, throwOnError);
-  }
-
-  async remove(lks: readonly string[], throwOnError: boolean): Promise<number> {
-    let n = 0;
-    for (const lk of lks) if (this.l1?.delete(lk) === true) n++;
-    const guard = this.guard;
-    if (guard !== undefined) {
-      const keys = lks.map((k) => this.prefix + k);
-      n = Math.max(
-        n,
-        await guard.run(
-          'delete',
-          (a) => (a.deleteMany ? a.deleteMany(keys) : deleteEach(a, keys)),
-          0,
-          throwOnError,
-        ),
-      );
-    }
-    this.counters.deletes += lks.length;
-    await this.publish({ type: 'delete', origin: this.origin, keys: lks }, throwOnError);
-    return n;
-  }
-
-  dropL1Prefix(prefix: string): void {
-    const l1 = this.l1;
-    if (l1 === undefined) return;
-    if (prefix === '') {
-      l1.clear();
-      return;
-    }
-    for (const k of [...l1.keys()]) if (k.startsWith(prefix)) l1.delete(k);
-  }
-
-  async clear(nsPrefix: string, throwOnError: boolean): Promise<void> {
-    this.dropL1Prefix(nsPrefix);
-    const guard = this.guard;
-    if (guard !== undefined) {
-      await guard.run(
-        'deletePrefix',
-        (a) => a.deletePrefix(this.prefix + nsPrefix),
-        0,
-        throwOnError,
-      );
-    }
-    await this.publish({ type: 'clear', origin: this.origin, prefix: nsPrefix }, throwOnError);
-  }
-
-  async publish(message: BusMessage, throwOnError: boolean): Promise<void> {
-    const bus = this.bus;
-    if (bus === undefined) return;
-    try {
-      await bus.publish(message);
-      this.counters.busPublished++;
-      if (this.observes('bus:published')) this.emitter.emit('bus:published', { message });
-    } catch (error) {
-      this.logger.warn(
-        { err: error, bus: bus.name },
-        'bus publish failed: other instances keep their L1 copies until TTL',
-      );
-      this.emitter.emit('bus:error', { error, operation: 'publish' });
-      if (throwOnError)
-        throw cacheErrors.create('E_L2_UNAVAILABLE', `bus "${bus.name}" publish failed`, {
-          cause: error,
-        });
-    }
-  }
-
-  onBusMessage(m: BusMessage): void {
-    if (m.origin === this.origin || this.closed) return;
-    this.counters.busReceived++;
-    const l1 = this.l1;
-    if (m.type === 'delete') for (const k of m.keys) l1?.delete(k);
-    else if (m.type === 'clear') this.dropL1Prefix(m.prefix);
-    else for (const t of m.tags) this.mark(t, m.at);
-    this.emitter.emit('bus:received', { message: m, at: this.clock.now() });
-  }
-
   stats(): CacheStats {
     const c = this.counters;
     const reads = c.l1Hits + c.l2Hits + c.staleHits + c.misses;
@@ -485,28 +393,4 @@ export class CacheCore {
     this.l1?.clear();
     if (errors.length > 0) this.logger.warn({ err: errors[0] }, 'closing L2/bus failed');
   }
-}
-
-/** The caller's key inside a local key (the part after the last separator). */
-export function publicKey(lk: string): string {
-  const i = lk.lastIndexOf('\u001f');
-  return i < 0 ? lk : lk.slice(i + 1);
-}
-
-export function getMany(
-  a: {
-    getMany?: (keys: readonly string[]) => Promise<Array<Uint8Array | undefined>>;
-    get(key: string): Promise<Uint8Array | undefined>;
-  },
-  keys: readonly string[],
-): Promise<Array<Uint8Array | undefined>> {
-  return a.getMany ? a.getMany(keys) : Promise.all(keys.map((k) => a.get(k)));
-}
-
-async function deleteEach(
-  a: { delete(key: string): Promise<boolean> },
-  keys: readonly string[],
-): Promise<number> {
-  const results = await Promise.all(keys.map((k) => a.delete(k)));
-  return results.filter(Boolean).length;
 }
