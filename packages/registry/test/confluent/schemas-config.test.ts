@@ -34,6 +34,18 @@ describe('/schemas', () => {
     expect((await f.call('GET', '/schemas/types')).json).toEqual(['JSON', 'PROTOBUF', 'AVRO']);
   });
 
+  it('looks up by canonical form with normalize and picks the holder with ?subject=', async () => {
+    const id = (await f.call('POST', '/subjects/a/versions', { schema: V1 })).json.id;
+    const spaced = JSON.stringify(JSON.parse(V1), null, 2).replace('"User"', '"User", "doc": "x"');
+    expect((await f.call('POST', '/subjects/a', { schema: spaced })).json.error_code).toBe(40403);
+    const normal = await f.call('POST', '/subjects/a', { schema: spaced }, { normalize: 'true' });
+    expect(normal.json).toMatchObject({ id, version: 1 });
+    await f.call('POST', '/subjects/b/versions', { schema: V1 });
+    expect((await f.call('GET', `/schemas/ids/${id}`, undefined, { subject: 'b' })).status).toBe(
+      200,
+    );
+  });
+
   it('answers 40403 for unknown and malformed ids', async () => {
     for (const id of ['999', 'abc', '0']) {
       const r = await f.call('GET', `/schemas/ids/${id}`);
