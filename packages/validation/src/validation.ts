@@ -16,6 +16,7 @@ import { avroFormat } from './formats/avro/plugin.js';
 import { jsonSchemaFormat } from './formats/json-schema/plugin.js';
 import { protobufFormat } from './formats/protobuf/plugin.js';
 import { zodFormat, zodToJsonSchema } from './formats/zod/plugin.js';
+import { contentKey } from './internal/content-key.js';
 import { isObject } from './internal/json.js';
 import { LEVELS, resolveValidationOptions, type ResolvedValidationOptions } from './options.js';
 import { defaultMeter, Telemetry } from './telemetry.js';
@@ -35,25 +36,6 @@ interface Parsed {
   readonly parsed: unknown;
   readonly canonical: string;
   readonly fingerprint: string;
-}
-
-/**
- * A key for the parse cache: the format and the JSON text of the schema and references. Only for
- * JSON data and strings (zod schemas and other live objects are keyed by identity only).
- */
-function contentKey(source: SchemaSource): string | undefined {
-  const plain = (x: unknown): boolean =>
-    typeof x === 'string' ||
-    (typeof x === 'object' &&
-      x !== null &&
-      (Array.isArray(x) || Object.getPrototypeOf(x) === Object.prototype));
-  if (!plain(source.schema) || !(source.references ?? []).every((r) => plain(r.schema)))
-    return undefined;
-  try {
-    return `${source.format}\u0000${JSON.stringify([source.schema, source.references ?? []])}`;
-  } catch {
-    return undefined;
-  }
 }
 
 /** A zod source: `compile()` infers the validator's type from the schema. */
