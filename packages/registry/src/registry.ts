@@ -87,6 +87,15 @@ export class Registry extends TypedEmitter<RegistryEvents> {
     if (this.#o.defaultRules !== undefined) checkRules(this.#o.defaultRules, 'defaultRules');
     this.#store = this.#o.store;
     const limits = { ...DEFAULT_LIMITS, ...this.#o.limits };
+    for (const [name, value] of Object.entries(this.#o.limits ?? {})) {
+      if (!(name in DEFAULT_LIMITS) || typeof value !== 'number' || !(value >= 1)) {
+        throw registryErrors.create(
+          'E_INVALID_OPTION',
+          `Registry: option "limits.${name}" must be a known limit and a number >= 1`,
+          { details: { owner: 'Registry', option: `limits.${name}` } },
+        );
+      }
+    }
     this.#blobStore =
       this.#o.blobs ?? new StorageBlobStore({ store: this.#store, clock: this.#o.clock });
     const inline = this.#blobStore instanceof StorageBlobStore ? this.#blobStore : undefined;

@@ -1,6 +1,6 @@
 import { isPlinthError } from '@plinth/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RegistryEvents } from '../src/index.js';
+import { Registry, type RegistryEvents } from '../src/index.js';
 import { makeRegistry, orderBreaking, orderV1, orderV2, type Fixture } from './helpers.js';
 
 let f: Fixture;
@@ -17,6 +17,27 @@ const schema = (s: unknown, extra: object = {}) => ({
   format: 'json-schema',
   schema: s,
   ...extra,
+});
+
+describe('options', () => {
+  it('rejects bad options naming them', () => {
+    expect(() => new Registry({ store: f.store, idBlockSize: 0 })).toThrow(/idBlockSize/);
+    expect(() => new Registry({ store: f.store, limits: { maxLabels: -1 } })).toThrow(
+      /limits.maxLabels/,
+    );
+    expect(
+      () => new Registry({ store: f.store, defaultRules: { compatibility: 'SOME' } as never }),
+    ).toThrow(/compatibility/);
+    expect(() => new Registry({ store: f.store, nope: 1 } as never)).toThrow(/unknown option/);
+  });
+
+  it('refuses calls before open() and after close()', async () => {
+    const r = new Registry({ store: f.store });
+    await expect(r.resolve('a/b')).rejects.toMatchObject({ code: 'E_CLOSED' });
+    await r.open();
+    await r.close();
+    await expect(r.resolve('a/b')).rejects.toMatchObject({ code: 'E_CLOSED' });
+  });
 });
 
 describe('publish', () => {
