@@ -31,6 +31,11 @@ export interface AdapterSuiteOptions {
   create(): Promise<StorageAdapter>;
   /** Called after each test (close, drop tables/schema). Default: adapter.close(). */
   destroy?(adapter: StorageAdapter): Promise<void>;
+  /**
+   * fast-check runs of the differential property against the memory adapter.
+   * @default PLINTH_ADAPTER_SUITE_RUNS, else 25
+   */
+  propertyRuns?: number;
 }
 
 const S = 'things';
@@ -808,7 +813,7 @@ export function runAdapterSuite(options: AdapterSuiteOptions): void {
             await reference.close();
           }
         }),
-        { numRuns: Number(process.env.PLINTH_ADAPTER_SUITE_RUNS ?? 25) },
+        { numRuns: options.propertyRuns ?? Number(process.env.PLINTH_ADAPTER_SUITE_RUNS ?? 25) },
       );
     }, 60_000);
   });

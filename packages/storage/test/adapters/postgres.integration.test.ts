@@ -288,6 +288,8 @@ describeWithService('PLINTH_PG_URL', 'postgres adapter (integration)', (url) => 
   // The shared contract suite, one fresh schema per test (dropped right after it).
   runAdapterSuite({
     name: 'postgres',
+    // Every run is a round trip per commit; the Store suite below covers the same ground again.
+    propertyRuns: 12,
     create: () => make(newSchema()),
     destroy: async (adapter) => {
       await adapter.close();
