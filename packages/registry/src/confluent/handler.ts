@@ -40,6 +40,7 @@ const ROUTES: Record<string, ReadonlyArray<readonly [string, Route]>> = {
   GET: [
     ['', () => json({})],
     ['schemas/types', () => json(SCHEMA_TYPES)],
+    ['contexts', () => json([':.:'])],
     ['schemas/ids/*', (c, [id], r) => json(schemas.schemaById(c, id as string, r.query))],
     ['schemas/ids/*/schema', (c, [id], r) => schemas.rawSchemaById(c, id as string, r.query)],
     [

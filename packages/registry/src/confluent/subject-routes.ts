@@ -106,36 +106,60 @@ export async function lookup(ctx: Ctx, subject: string, body: unknown, query: Qu
   return recordOf(ctx, subject, hit);
 }
 
+/** Confluent's `offset` / `limit` (limit -1 or absent: everything). */
+export function page<T>(items: T[], query: Query): T[] {
+  const num = (name: string, fallback: number) => {
+    const raw = param(query, name);
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < -1) {
+      throw new ConfluentError(422, 422, `${name} must be an integer, got ${JSON.stringify(raw)}`);
+    }
+    return n;
+  };
+  const offset = Math.max(0, num('offset', 0));
+  const limit = num('limit', -1);
+  return items.slice(offset, limit < 0 ? undefined : offset + limit);
+}
+
 /** GET /subjects */
 export async function listSubjects(ctx: Ctx, query: Query): Promise<string[]> {
   const prefix = param(query, 'subjectPrefix') ?? '';
-  const deleted = flag(query, 'deleted');
+  const deletedOnly = flag(query, 'deletedOnly');
+  const deleted = flag(query, 'deleted') || deletedOnly;
   const out: string[] = [];
   let cursor: string | undefined;
   do {
-    const page = await ctx.registry.search({
+    const result = await ctx.registry.search({
       kind: 'schema',
       limit: 1000,
       sort: 'name',
       ...(cursor !== undefined && { cursor }),
     });
-    for (const hit of page.hits) {
+    for (const hit of result.hits) {
       const a = hit.artifact;
       if (typeOfFormat(a.format) === undefined) continue;
       const subject = ctx.names.toSubject(a.artifact);
       if (!subject.startsWith(prefix)) continue;
       const vs = await ctx.registry.listVersions(a.artifact, { includeDeleted: deleted });
-      if (vs.length > 0) out.push(subject);
+      const live = vs.some((v) => v.deletedAt === null);
+      if (deletedOnly ? vs.length > 0 && !live : vs.length > 0) out.push(subject);
     }
-    cursor = page.cursor;
+    cursor = result.cursor;
   } while (cursor !== undefined);
-  return out.sort();
+  return page(out.sort(), query);
 }
 
 /** GET /subjects/{subject}/versions */
 export async function listVersionIds(ctx: Ctx, subject: string, query: Query): Promise<number[]> {
-  const vs = await versionsOf(ctx, subject, { includeDeleted: flag(query, 'deleted') });
-  return vs.map((v) => v.revision);
+  const deletedOnly = flag(query, 'deletedOnly');
+  const vs = await versionsOf(ctx, subject, {
+    includeDeleted: flag(query, 'deleted') || deletedOnly,
+  });
+  return page(
+    vs.filter((v) => !deletedOnly || v.deletedAt !== null).map((v) => v.revision),
+    query,
+  );
 }
 
 /** GET /subjects/{subject}/versions/{version} */

@@ -117,6 +117,29 @@ describe('register and read subjects', () => {
     expect(native.json.subject).toBe('payments/users');
   });
 
+  it('pages subjects and versions with offset/limit, and lists deleted ones only', async () => {
+    for (const s of ['a', 'b', 'c'])
+      await f.call('POST', `/subjects/${s}/versions`, { schema: V1 });
+    await f.call('POST', '/subjects/a/versions', { schema: V2 });
+    expect((await f.call('GET', '/subjects', undefined, { offset: '1', limit: '1' })).json).toEqual(
+      ['b'],
+    );
+    expect((await f.call('GET', '/subjects/a/versions', undefined, { offset: '1' })).json).toEqual([
+      2,
+    ]);
+    expect((await f.call('GET', '/subjects', undefined, { limit: 'x' })).json.error_code).toBe(422);
+    await f.call('DELETE', '/subjects/c');
+    await f.call('DELETE', '/subjects/a/versions/1');
+    expect((await f.call('GET', '/subjects', undefined, { deletedOnly: 'true' })).json).toEqual([
+      'c',
+    ]);
+    const onlyDeleted = await f.call('GET', '/subjects/a/versions', undefined, {
+      deletedOnly: 'true',
+    });
+    expect(onlyDeleted.json).toEqual([1]);
+    expect((await f.call('GET', '/contexts')).json).toEqual([':.:']);
+  });
+
   it('unknown routes answer 404 and wrong methods 405', async () => {
     expect((await f.call('GET', '/nope')).status).toBe(404);
     expect((await f.call('PATCH', '/subjects')).status).toBe(405);
