@@ -12,7 +12,10 @@ export interface Clock {
   setTimeout(callback: () => void, ms: number): TimerHandle;
   /** Runs `callback` every `ms` milliseconds until cancelled. */
   setInterval(callback: () => void, ms: number): TimerHandle;
-  /** Resolves after `ms`; rejects with the signal's reason if it aborts first. */
+  /**
+   * Resolves after `ms`; rejects with the signal's reason if it aborts first. Unlike the timers,
+   * a system sleep keeps the process alive: something is awaiting it.
+   */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
@@ -36,7 +39,11 @@ function checkDelay(ms: number): number {
   return ms < 0 ? 0 : ms;
 }
 
-function sleepOn(clock: Clock, ms: number, signal: AbortSignal | undefined): Promise<void> {
+function sleepOn(
+  schedule: (callback: () => void, ms: number) => TimerHandle,
+  ms: number,
+  signal: AbortSignal | undefined,
+): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     if (signal?.aborted) {
       reject(signal.reason);
@@ -46,7 +53,7 @@ function sleepOn(clock: Clock, ms: number, signal: AbortSignal | undefined): Pro
       timer.cancel();
       reject(signal?.reason);
     };
-    const timer = clock.setTimeout(() => {
+    const timer = schedule(() => {
       signal?.removeEventListener('abort', onAbort);
       resolve();
     }, ms);
@@ -62,11 +69,15 @@ class SystemTimer implements TimerHandle {
   /** Whether `#handle` comes from `setInterval` (only for delays Node can hold in one timer). */
   readonly #isInterval: boolean;
 
-  constructor(callback: () => void, ms: number, repeat: boolean) {
+  /** Background timers are unref'd; `keepAlive` ones (an awaited sleep) hold the process. */
+  readonly #keepAlive: boolean;
+
+  constructor(callback: () => void, ms: number, repeat: boolean, keepAlive = false) {
     this.#isInterval = repeat && ms <= MAX_NODE_DELAY;
+    this.#keepAlive = keepAlive;
     if (this.#isInterval) {
       this.#handle = setInterval(callback, ms);
-      this.#handle.unref();
+      if (!keepAlive) this.#handle.unref();
     } else {
       this.#wait(callback, ms, ms, repeat);
     }
@@ -84,7 +95,7 @@ class SystemTimer implements TimerHandle {
       else this.#handle = undefined;
       callback();
     }, step);
-    this.#handle.unref();
+    if (!this.#keepAlive) this.#handle.unref();
   }
 
   get active(): boolean {
@@ -99,14 +110,19 @@ class SystemTimer implements TimerHandle {
   }
 }
 
-/** The real clock: `Date.now()` and unref'd Node timers. */
+/** The real clock: `Date.now()`, unref'd Node timers, and sleeps that keep the process alive. */
 export const systemClock: Clock = Object.freeze({
   now: () => Date.now(),
   setTimeout: (callback: () => void, ms: number): TimerHandle =>
     new SystemTimer(callback, checkDelay(ms), false),
   setInterval: (callback: () => void, ms: number): TimerHandle =>
     new SystemTimer(callback, Math.max(1, checkDelay(ms)), true),
-  sleep: (ms: number, signal?: AbortSignal) => sleepOn(systemClock, checkDelay(ms), signal),
+  sleep: (ms: number, signal?: AbortSignal) =>
+    sleepOn(
+      (callback, delay) => new SystemTimer(callback, delay, false, true),
+      checkDelay(ms),
+      signal,
+    ),
 });
 
 interface ManualTimer {
@@ -150,7 +166,7 @@ export class ManualClock implements Clock {
   }
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    return sleepOn(this, checkDelay(ms), signal);
+    return sleepOn((callback, delay) => this.setTimeout(callback, delay), checkDelay(ms), signal);
   }
 
   /** Number of timers waiting to fire. */

@@ -519,6 +519,20 @@ describe('systemClock', () => {
     }
   });
 
+  it('keeps the process alive while a sleep is awaited, and lets go once it is aborted', async () => {
+    const timeoutSpy = vi.spyOn(globalThis, 'setTimeout');
+    const controller = new AbortController();
+    try {
+      const sleeping = systemClock.sleep(60_000, controller.signal);
+      const timeout = timeoutSpy.mock.results[0]?.value as NodeJS.Timeout;
+      expect(timeout.hasRef()).toBe(true);
+      controller.abort(new Error('stop'));
+      await expect(sleeping).rejects.toThrow('stop');
+    } finally {
+      timeoutSpy.mockRestore();
+    }
+  });
+
   it('cancels timeouts and intervals before they fire', () => {
     vi.useFakeTimers();
     const once = vi.fn();
