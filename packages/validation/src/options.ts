@@ -36,6 +36,8 @@ export const DEFAULT_VALIDATION_OPTIONS = Object.freeze({
   logger: noopLogger,
   /** @default 1000 */
   cacheSize: 1000,
+  /** @default 10000 */
+  parseCacheSize: 10_000,
   /** @default 'BACKWARD' */
   defaultLevel: 'BACKWARD' as CompatibilityLevel,
   /** @default 'WIRE_JSON' */
@@ -54,6 +56,7 @@ const SPEC: OptionSpec<ValidationOptions> = {
   clock: check.implementing('now'),
   logger: check.implementing('info', 'warn', 'error', 'child'),
   cacheSize: check.number({ min: 1, integer: true }),
+  parseCacheSize: check.number({ min: 0, integer: true }),
   defaultLevel: check.oneOf(LEVELS),
   protobufStrictness: check.oneOf(['WIRE', 'WIRE_JSON', 'FILE'] as const),
   jsonSchemaPolicy: check.oneOf(['strict', 'lenient'] as const),

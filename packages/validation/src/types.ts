@@ -133,6 +133,11 @@ export interface ValidationOptions {
   logger?: Logger;
   /** Compiled validators kept (LRU, keyed by fingerprint). @default 1000 */
   cacheSize?: number;
+  /**
+   * Parsed schemas kept by content (LRU), so a history read back from storage is parsed once;
+   * size it above the longest history you check transitively. 0 disables it. @default 10000
+   */
+  parseCacheSize?: number;
   /** Level used when a check does not say. @default 'BACKWARD' */
   defaultLevel?: CompatibilityLevel;
   /** @default 'WIRE_JSON' */

@@ -73,7 +73,7 @@ export class Validation extends TypedEmitter<ValidationEvents> {
     this.#options = resolveValidationOptions(options);
     const meter = this.#options.meter;
     this.#cache = new LruCache(this.#options.cacheSize);
-    this.#byContent = new LruCache(this.#options.cacheSize);
+    this.#byContent = new LruCache(Math.max(1, this.#options.parseCacheSize));
     this.#formatContext = { limits: this.#options.limits };
     for (const p of [jsonSchemaFormat, avroFormat, protobufFormat, zodFormat] as FormatPlugin[])
       this.#plugins.set(p.format, p);
@@ -370,7 +370,7 @@ export class Validation extends TypedEmitter<ValidationEvents> {
         },
       );
     }
-    const key = contentKey(source);
+    const key = this.#options.parseCacheSize > 0 ? contentKey(source) : undefined;
     if (key !== undefined) {
       const hit = this.#byContent.get(key);
       if (hit !== undefined && hit.plugin === plugin) {
