@@ -1,5 +1,10 @@
 import { validationErrors } from './errors.js';
-import type { CompiledCheck, FormatPlugin, ResolvedLimits } from './format-plugin.js';
+import {
+  type CompiledCheck,
+  type FormatPlugin,
+  type ResolvedLimits,
+  VALID,
+} from './format-plugin.js';
 import { depthExceeds } from './internal/json.js';
 import type { FormatCounts } from './telemetry.js';
 import type { SchemaFormat, ValidationOutcome, Validator } from './types.js';
@@ -19,6 +24,7 @@ export class CompiledValidator<T = unknown> implements Validator<T> {
   readonly format: SchemaFormat;
   readonly fingerprint: string;
   readonly #check: CompiledCheck;
+  readonly #test: (value: unknown) => boolean;
   readonly #counts: FormatCounts;
   readonly #onFailure: FailureHook;
   readonly #maxIssues: number;
@@ -39,6 +45,7 @@ export class CompiledValidator<T = unknown> implements Validator<T> {
     this.format = args.format;
     this.fingerprint = args.fingerprint;
     this.#check = args.check;
+    this.#test = args.check.test;
     this.#counts = args.counts;
     this.#onFailure = args.onFailure;
     this.#maxIssues = args.limits.maxIssues;
@@ -52,6 +59,14 @@ export class CompiledValidator<T = unknown> implements Validator<T> {
 
   validate(value: unknown): ValidationOutcome {
     this.#counts.validations++;
+    // Fast path: the plug-in's raw check; only a failure pays for the explaining validator.
+    if (this.#maxDepth === 0) {
+      try {
+        if (this.#test(value)) return VALID;
+      } catch {
+        // fall through: the slow path turns the error into an issue
+      }
+    }
     let out: ValidationOutcome;
     if (this.#maxDepth > 0 && depthExceeds(value, this.#maxDepth)) {
       out = limitOutcome(`value nests deeper than limits.maxValueDepth (${this.#maxDepth})`);
