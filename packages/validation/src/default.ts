@@ -34,8 +34,12 @@ export function checkCompatibility(
 }
 
 /** {@link Validation.diff} on the shared default instance. */
-export function diff(previous: SchemaSource, next: SchemaSource): DiffResult {
-  return defaultValidation().diff(previous, next);
+export function diff(
+  previous: SchemaSource,
+  next: SchemaSource,
+  options?: Pick<CompatibilityOptions, 'ignore' | 'protobufStrictness' | 'jsonSchemaPolicy'>,
+): DiffResult {
+  return defaultValidation().diff(previous, next, options);
 }
 
 /** {@link Validation.canonicalForm} on the shared default instance. */
