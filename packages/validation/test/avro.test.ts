@@ -152,3 +152,37 @@ describe('Avro logical types', () => {
     ).toBe(true);
   });
 });
+
+describe('Avro decimal', () => {
+  const v = new Validation();
+  const bytesDec = v.compile({
+    format: 'avro',
+    schema: { type: 'bytes', logicalType: 'decimal', precision: 5, scale: 2 },
+  });
+  const fixedDec = v.compile({
+    format: 'avro',
+    schema: { type: 'fixed', name: 'D', size: 4, logicalType: 'decimal', precision: 9, scale: 0 },
+  });
+
+  it('accepts Buffers within the precision and decimal numbers/strings with the scale', () => {
+    expect(bytesDec.is(Buffer.from([0x30, 0x39]))).toBe(true); // 12345 → 123.45
+    expect(bytesDec.is('123.45')).toBe(true);
+    expect(bytesDec.is(-1.5)).toBe(true);
+    expect(bytesDec.is('1234.5')).toBe(false); // 123450 has 6 digits
+    expect(bytesDec.is('1.234')).toBe(false); // more fraction digits than the scale
+    expect(bytesDec.is(Buffer.from([0x0f, 0x42, 0x40]))).toBe(false); // 1000000
+    expect(fixedDec.is(Buffer.from([0, 0, 0, 1]))).toBe(true);
+    expect(fixedDec.is(Buffer.from([0, 1]))).toBe(false); // wrong size
+    expect(fixedDec.is(123456789n)).toBe(true);
+  });
+
+  it('round-trips through the binary encoding and samples valid values', () => {
+    for (const x of v.sample(
+      { format: 'avro', schema: { type: 'bytes', logicalType: 'decimal', precision: 5, scale: 2 } },
+      10,
+    )) {
+      expect(bytesDec.is(x)).toBe(true);
+    }
+    expect(bytesDec.validateEncoded(Buffer.from([0x04, 0x30, 0x39])).valid).toBe(true);
+  });
+});
