@@ -241,7 +241,9 @@ function statementsSql(p: string) {
     getRecord: `SELECT key, version, format, data, expires_at FROM ${p}records WHERE space = ? AND key = ?`,
     putRecord: `INSERT OR REPLACE INTO ${p}records (space, key, version, format, data, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
     deleteRecord: `DELETE FROM ${p}records WHERE space = ? AND key = ?`,
-    deleteEntries: `DELETE FROM ${p}index_entries WHERE space = ? AND key = ?`,
+    // INDEXED BY: without ANALYZE statistics SQLite would scan the space's whole primary-key
+    // range (every index entry of the collection) instead of seeking (space, key).
+    deleteEntries: `DELETE FROM ${p}index_entries INDEXED BY ${p}index_by_key WHERE space = ? AND key = ?`,
     spaceHasEntries: `SELECT 1 AS x FROM ${p}index_entries WHERE space = ? LIMIT 1`,
     insertEntry: `INSERT INTO ${p}index_entries (space, idx, value, key, uniq) VALUES (?, ?, ?, ?, ?)`,
     uniqueHolder: `SELECT key FROM ${p}index_entries WHERE space = ? AND idx = ? AND value = ? AND uniq = 1`,
