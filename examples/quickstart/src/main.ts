@@ -1,7 +1,10 @@
 import { runQuickstart } from './quickstart.js';
 
-console.log('Plinth quickstart: composing @plinth/core in-process\n');
-const result = await runQuickstart((line) => console.log(line));
 console.log(
-  `\ndone: ${result.recorded} releases recorded, ${result.events.length} events observed`,
+  'Plinth quickstart: storage, validation, registry, promotion and cache in one process\n',
+);
+const summary = await runQuickstart({ log: (line) => console.log(line) });
+console.log(
+  `\ndone: published ${summary.published.join(', ')}; ${summary.resolved.range} → ` +
+    `${summary.resolved.version}; prod holds ${summary.stages['prod']?.join(', ')}`,
 );

@@ -1,126 +1,141 @@
-import {
-  ManualClock,
-  Lifecycle,
-  TypedEmitter,
-  canonicalJson,
-  check,
-  contentDigest,
-  createIdGenerator,
-  isPlinthError,
-  resolveOptions,
-  uuidv7Time,
-  type Clock,
-  type Digest,
-} from '@plinth/core';
+import { ManualClock } from '@plinth/core';
+import { registryErrors, type Registry, type VersionInfo } from '@plinth/registry';
+import type { SemverBump } from '@plinth/validation';
+import { ORDER_COMPATIBLE, ORDER_INCOMPATIBLE, ORDER_V1 } from './schemas.js';
+import { promote, type PromotionOutcome } from './promote.js';
+import { openServices } from './services.js';
+
+export interface QuickstartOptions {
+  /** Where the narrative goes, one line at a time. @default discard */
+  readonly log?: (line: string) => void;
+}
+
+/** What the run did; the test asserts it. */
+export interface QuickstartSummary {
+  /** Versions of `shop/orders` in publish order. */
+  readonly published: string[];
+  /** The change the registry refused. */
+  readonly refused: {
+    readonly code: string;
+    readonly level: string;
+    readonly violations: ReadonlyArray<{ rule: string; path: string }>;
+  };
+  /** The bump @plinth/validation suggested for the compatible change, and what the registry did. */
+  readonly suggestedBump: SemverBump;
+  readonly appliedBump: string | null;
+  readonly resolved: { readonly range: string; readonly version: string; readonly id: number };
+  readonly cache: {
+    readonly l1Hits: number;
+    readonly misses: number;
+    readonly factoryCalls: number;
+  };
+  /** The dev promotion's final state and the prod promotion's states, step by step. */
+  readonly promotions: PromotionOutcome;
+  /** `artifact@version` held per stage at the end. */
+  readonly stages: Record<string, string[]>;
+  readonly deployments: string[];
+}
+
+const ARTIFACT = 'shop/orders';
+const RANGE = `${ARTIFACT}@^1.0.0`;
 
 /**
- * The quickstart host: a tiny in-process "release desk" built only from the published Plinth
- * packages. Today it composes `@plinth/core`; it grows into the flagship control plane as the
- * other packages land.
+ * The library-level quickstart: @plinth/storage, validation, registry, promotion and cache
+ * composed in-process on an embedded SQLite file, no HTTP, under a manual clock.
  */
-interface DeskEvents {
-  'release:recorded': { id: string; name: string; digest: Digest };
-  'release:soaked': { id: string; name: string; soakedForMs: number };
-}
+export async function runQuickstart(options: QuickstartOptions = {}): Promise<QuickstartSummary> {
+  const log = options.log ?? (() => {});
+  const clock = new ManualClock(Date.parse('2026-01-01T09:00:00Z'));
+  const s = await openServices(clock);
+  try {
+    log(`storage     opened a Store on SQLite at ${s.dir}/plinth.db`);
+    log('            validation, registry and promotion declared their collections on it');
 
-interface DeskOptions {
-  /** How long a release soaks before it counts as healthy. @default 60_000 */
-  soakMs?: number;
-  clock?: Clock;
-}
-
-const DEFAULT_DESK_OPTIONS = Object.freeze({ soakMs: 60_000 });
-
-class ReleaseDesk extends TypedEmitter<DeskEvents> {
-  readonly #clock: Clock;
-  readonly #soakMs: number;
-  readonly #ids: () => string;
-  readonly #byDigest = new Map<Digest, string>();
-  readonly #timers: Array<{ cancel(): void }> = [];
-  readonly #life = new Lifecycle('@plinth/example-quickstart', 'ReleaseDesk', () => {
-    for (const t of this.#timers) t.cancel();
-  });
-
-  constructor(options: DeskOptions & { clock: Clock }) {
-    super();
-    const resolved = resolveOptions<DeskOptions, typeof DEFAULT_DESK_OPTIONS>({
-      package: '@plinth/example-quickstart',
-      owner: 'ReleaseDesk',
-      spec: {
-        soakMs: check.number({ min: 0, integer: true }),
-        clock: check.implementing<Clock>('now', 'setTimeout'),
-      },
-      defaults: DEFAULT_DESK_OPTIONS,
-      input: options,
+    const v1 = await s.registry.publish({
+      artifact: ARTIFACT,
+      kind: 'schema',
+      format: 'avro',
+      schema: ORDER_V1,
+      actor: 'ann',
     });
-    this.#clock = options.clock;
-    this.#soakMs = resolved.soakMs;
-    this.#ids = createIdGenerator({ clock: this.#clock });
-  }
+    const published = [v1.version.version];
+    log(`registry    published ${ARTIFACT}@${v1.version.version} (Avro, id ${v1.version.id})`);
 
-  /** Records a release; the same content (in any key order) is recorded once. */
-  record(name: string, content: unknown): { id: string; digest: Digest; duplicate: boolean } {
-    this.#life.assertOpen('record');
-    const digest = contentDigest(content);
-    const existing = this.#byDigest.get(digest);
-    if (existing !== undefined) return { id: existing, digest, duplicate: true };
-    const id = this.#ids();
-    this.#byDigest.set(digest, id);
-    this.emit('release:recorded', { id, name, digest });
-    const started = this.#clock.now();
-    this.#timers.push(
-      this.#clock.setTimeout(() => {
-        this.emit('release:soaked', { id, name, soakedForMs: this.#clock.now() - started });
-      }, this.#soakMs),
+    const refused = await publishRefused(s.registry, log);
+
+    const avro = (schema: unknown) => ({ format: 'avro', schema }) as const;
+    const check = s.validation.checkCompatibility(avro(ORDER_COMPATIBLE), [avro(ORDER_V1)]);
+    for (const c of check.changes) log(`validation  ${c.severity} change ${c.rule} at ${c.path}`);
+    log(`validation  ${check.level}: compatible=${check.compatible}, suggested bump ${check.bump}`);
+    const v2 = await s.registry.publish({
+      artifact: ARTIFACT,
+      schema: ORDER_COMPATIBLE,
+      actor: 'ann',
+    });
+    published.push(v2.version.version);
+    log(`registry    published ${ARTIFACT}@${v2.version.version} (bump ${v2.bump ?? 'none'})`);
+
+    const lookups = s.cache.namespace('registry');
+    const lookup = () => lookups.getOrSet(RANGE, () => s.registry.resolve(RANGE));
+    const first: VersionInfo = await lookup();
+    const again: VersionInfo = await lookup();
+    const stats = s.cache.stats();
+    log(
+      `registry    resolved ${RANGE} → ${first.version} (id ${first.id}, ${first.digest.slice(0, 19)}…)`,
     );
-    return { id, digest, duplicate: false };
-  }
+    log(
+      `cache       ${RANGE} again → ${again.version} from L1; misses ${stats.misses}, L1 hits ${stats.l1Hits}, registry calls ${stats.factoryCalls}`,
+    );
 
-  close(): Promise<void> {
-    return this.#life.close();
+    const promotions = await promote(s.engine, clock, log);
+    const stages: Record<string, string[]> = {};
+    for (const stage of ['dev', 'prod']) {
+      const view = await s.engine.stage('shop', stage);
+      stages[stage] = view.releases.flatMap((r) =>
+        r.release.artifacts.map((a) => `${a.name}@${a.version}`),
+      );
+      log(`promotion   ${stage} holds ${stages[stage].join(', ')}`);
+    }
+    log(`promotion   the deploy step ran for ${s.deployments.join('; ')}`);
+    return {
+      published,
+      refused,
+      suggestedBump: check.bump,
+      appliedBump: v2.bump,
+      resolved: { range: RANGE, version: first.version, id: first.id },
+      cache: { l1Hits: stats.l1Hits, misses: stats.misses, factoryCalls: stats.factoryCalls },
+      promotions,
+      stages,
+      deployments: [...s.deployments],
+    };
+  } finally {
+    await s.close();
+    log('storage     closed everything and removed the directory');
   }
 }
 
-/** Runs the quickstart, writing one line per step to `out`. Returns what it observed. */
-export async function runQuickstart(out: (line: string) => void): Promise<{
-  events: string[];
-  recorded: number;
-}> {
-  const clock = new ManualClock(Date.parse('2026-01-01T00:00:00Z'));
-  const desk = new ReleaseDesk({ clock, soakMs: 30_000 });
-  const events: string[] = [];
-  desk.subscribe((name, payload) => {
-    events.push(name);
-    out(`  event ${name} ${canonicalJson(payload)}`);
-  });
-
-  out('1. record two releases; the second is the first with its keys in another order');
-  const schema = { type: 'record', name: 'Order', fields: [{ name: 'id', type: 'string' }] };
-  const reordered = { fields: [{ type: 'string', name: 'id' }], name: 'Order', type: 'record' };
-  const a = desk.record('payments/orders', schema);
-  const b = desk.record('payments/orders', reordered);
-  out(`  first:  id ${a.id} (created ${new Date(uuidv7Time(a.id)).toISOString()}), ${a.digest}`);
-  out(`  second: duplicate=${b.duplicate}, same id: ${a.id === b.id}`);
-
-  out('2. record a different release, then let 30 s of (manual) time pass');
-  desk.record('payments/refunds', { ...schema, name: 'Refund' });
-  clock.advance(30_000);
-
-  out('3. a bad option is a typed error that names the option');
+/** Tries the incompatible change; the registry's BACKWARD rule refuses it with the diff. */
+async function publishRefused(
+  registry: Registry,
+  log: (line: string) => void,
+): Promise<QuickstartSummary['refused']> {
   try {
-    new ReleaseDesk({ clock, soakMs: -5 });
+    await registry.publish({ artifact: ARTIFACT, schema: ORDER_INCOMPATIBLE, actor: 'ann' });
   } catch (error) {
-    if (!isPlinthError(error, 'E_INVALID_OPTION')) throw error;
-    out(`  ${error.code}: ${error.message}`);
+    if (!registryErrors.is(error, 'E_INCOMPATIBLE')) throw error;
+    const details = error.details as {
+      level: string;
+      violations: Array<{ rule: string; path: string; message: string; againstVersion: string }>;
+    };
+    log(`registry    refused the next version: ${error.code} (${details.level})`);
+    for (const v of details.violations) {
+      log(`              ${v.rule} at ${v.path} vs ${v.againstVersion}: ${v.message}`);
+    }
+    return {
+      code: error.code,
+      level: details.level,
+      violations: details.violations.map(({ rule, path }) => ({ rule, path })),
+    };
   }
-
-  out('4. close the desk; using it afterwards is a typed error too');
-  await desk.close();
-  try {
-    desk.record('payments/orders', schema);
-  } catch (error) {
-    if (!isPlinthError(error, 'E_CLOSED')) throw error;
-    out(`  ${error.code}: ${error.message}`);
-  }
-  return { events, recorded: events.filter((e) => e === 'release:recorded').length };
+  throw new Error('the incompatible change was published: the quickstart expected a refusal');
 }
