@@ -111,7 +111,19 @@ export async function preparePublish(
   }
   const tags = (input.tags ?? []).map(checkTag);
   const meta = checkMetadata(ctx, input);
+  // Kind and format never change for an artifact, and the transaction checks them again: a
+  // cached artifact of the given (non-schema) kind saves the read; anything else asks the store.
+  const peeked = ctx.cache.peek(name.key);
+  const known =
+    peeked !== undefined &&
+    peeked.deletedAt === null &&
+    input.kind !== undefined &&
+    input.kind !== 'schema' &&
+    peeked.kind === input.kind
+      ? peeked
+      : undefined;
   const existing =
+    known ??
     (await storeCall(() => ctx.store.collection<ArtifactDoc>(C.artifacts).get(name.key)))?.value ??
     (earlier === undefined ? undefined : ({ ...earlier, kind: earlier.kind } as ArtifactDoc));
   const kindGiven = input.kind !== undefined || earlier !== undefined;

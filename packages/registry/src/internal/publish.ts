@@ -148,7 +148,7 @@ async function publishOne(
     }
   }
   const base = batch.base.get(key);
-  const cached = base === undefined ? undefined : await ctx.cache.get(key, base.generation);
+  const cached = base === undefined ? undefined : await ctx.cache.at(base);
   const pending = batch.pending.get(key) ?? [];
   const live = () =>
     [...(cached?.versions.entries().map((e) => e.record) ?? []), ...pending].filter(notDeleted);
@@ -219,7 +219,13 @@ async function publishOne(
   }
   const parsed = parseVersion(target);
   const docKey = versionDocKey(key, parsed.key);
-  const existing = pending.find((d) => d.key === parsed.key) ?? (await versions.get(docKey))?.value;
+  // The cache is exact at the generation this transaction read (the artifact read is checked at
+  // commit, and every version write bumps it), so it answers without a read of its own.
+  const existing =
+    pending.find((d) => d.key === parsed.key) ??
+    (cached !== undefined
+      ? cached.versions.get(parsed.key)?.record
+      : (await versions.get(docKey))?.value);
   if (existing === undefined && (await tx.collection(C.tombstones).get(docKey)) !== undefined) {
     throw registryErrors.create(
       'E_VERSION_EXISTS',

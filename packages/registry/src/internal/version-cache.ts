@@ -66,13 +66,40 @@ export class VersionCache {
     return out?.art === undefined ? undefined : (out as CachedArtifact);
   }
 
-  /** Applies a committed local write (no store round trip). */
+  /**
+   * The versions as of `art`, the artifact a transaction read (and checks at commit): every write
+   * bumps the generation and stamps it on what it writes, so an entry at exactly that generation
+   * (of the same incarnation of the artifact) is exact, even when the change feed has marked it
+   * stale meanwhile (usually for this instance's own last commit). Otherwise catches up.
+   */
+  async at(art: ArtifactDoc): Promise<CachedArtifact | undefined> {
+    const e = this.#entries.get(art.artifact);
+    if (
+      e?.art !== undefined &&
+      e.generation === art.generation &&
+      e.art.createdAt === art.createdAt
+    ) {
+      return e as CachedArtifact;
+    }
+    return this.get(art.artifact, art.generation);
+  }
+
+  /** The cached artifact document, if any (possibly behind the store; for pre-checks only). */
+  peek(artifact: string): ArtifactDoc | undefined {
+    return this.#entries.get(artifact)?.art;
+  }
+
+  /**
+   * Applies a committed local write (no store round trip). The transaction read the artifact at
+   * `generation - 1` and wrote `generation`, so an entry at `generation - 1` plus this write is
+   * exact at `generation`; a stale mark stays (reads outside transactions still catch up).
+   */
   apply(art: ArtifactDoc, versions: readonly VersionDoc[], removed: readonly string[] = []): void {
     const e = this.#entries.get(art.artifact);
     if (e === undefined) return; // loaded on first use
     const gen = art.generation as number;
     if (e.generation >= gen) return;
-    if (e.stale || e.generation + 1 !== gen) {
+    if (e.generation + 1 !== gen) {
       // Someone else wrote in between: catch up from the store on next use.
       e.stale = true;
       return;
