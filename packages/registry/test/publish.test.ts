@@ -237,4 +237,29 @@ describe('publish', () => {
     expect(res.map((r) => r.version.revision)).toEqual([1, 2, 3]);
     expect((await f.registry.resolve('cfg/app')).version).toBe('1.1.1');
   });
+
+  it('records one tag history entry per tag for a batch, spanning its moves', async () => {
+    await f.registry.publish({ artifact: 'cfg/h', kind: 'config', content: 'a', version: '1.0.0' });
+    const moved: string[] = [];
+    f.registry.on('tag:moved', (e) => moved.push(`${e.tag}:${e.from}>${e.to}`));
+    await f.registry.publishMany([
+      { artifact: 'cfg/h', content: 'b', version: '1.1.0', tags: ['prod'] },
+      { artifact: 'cfg/h', content: 'c', version: '1.2.0', tags: ['prod'] },
+      { artifact: 'cfg/h', content: 'd', version: '1.3.0' },
+    ]);
+    expect(moved).toEqual([
+      'latest:1.0.0>1.1.0',
+      'prod:null>1.1.0',
+      'latest:1.1.0>1.2.0',
+      'prod:1.1.0>1.2.0',
+      'latest:1.2.0>1.3.0',
+    ]);
+    const latest = (await f.registry.tagHistory('cfg/h', 'latest')).entries;
+    expect(latest.map((e) => [e.from, e.to])).toEqual([
+      [null, '1.0.0'],
+      ['1.0.0', '1.3.0'],
+    ]);
+    const prod = (await f.registry.tagHistory('cfg/h', 'prod')).entries;
+    expect(prod.map((e) => [e.from, e.to])).toEqual([[null, '1.2.0']]);
+  });
 });

@@ -27,6 +27,11 @@ interface Batch {
   readonly arts: Map<string, ArtifactDoc>;
   readonly pending: Map<string, VersionDoc[]>;
   readonly createdArtifacts: Set<string>;
+  /**
+   * Tag history, one record per artifact and tag per transaction: successive moves inside one
+   * transaction were never visible apart, so the record spans them (first `from`, last `to`).
+   */
+  readonly history: Map<string, TagHistoryDoc>;
 }
 
 interface Outcome {
@@ -64,12 +69,20 @@ export async function publishAll(
   }
   let batch: Batch | undefined;
   const outcomes = await runTx(ctx, async (tx) => {
-    batch = { base: new Map(), arts: new Map(), pending: new Map(), createdArtifacts: new Set() };
+    batch = {
+      base: new Map(),
+      arts: new Map(),
+      pending: new Map(),
+      createdArtifacts: new Set(),
+      history: new Map(),
+    };
     const out: Outcome[] = [];
     for (const p of prepared) out.push(await publishOne(ctx, tx, p, batch, inlineHook));
     // Each artifact is written once per transaction, however many of its versions the batch adds.
     const arts = tx.collection<ArtifactDoc>(C.artifacts);
     for (const [key, art] of batch.arts) await arts.put(key, art);
+    const history = tx.collection<TagHistoryDoc>(C.tagHistory);
+    for (const [key, h] of batch.history) await history.put(`${key}#${ctx.ids()}`, h);
     return out;
   });
   const b = batch as unknown as Batch;
@@ -220,12 +233,15 @@ async function publishOne(
   const parsed = parseVersion(target);
   const docKey = versionDocKey(key, parsed.key);
   // The cache is exact at the generation this transaction read (the artifact read is checked at
-  // commit, and every version write bumps it), so it answers without a read of its own.
+  // commit, and every version write bumps it), so it answers without a read of its own. An
+  // artifact this transaction found absent has no versions (a purge removes them with it).
   const existing =
     pending.find((d) => d.key === parsed.key) ??
     (cached !== undefined
       ? cached.versions.get(parsed.key)?.record
-      : (await versions.get(docKey))?.value);
+      : base === undefined && batch.base.has(key)
+        ? undefined
+        : (await versions.get(docKey))?.value);
   if (existing === undefined && (await tx.collection(C.tombstones).get(docKey)) !== undefined) {
     throw registryErrors.create(
       'E_VERSION_EXISTS',
@@ -432,12 +448,13 @@ async function publishOne(
   };
   await versions.put(docKey, doc);
   for (const r of refDocs) await tx.collection<RefDoc>(C.refs).put(`${r.from}>${r.to}`, r);
-  const history = tx.collection<TagHistoryDoc>(C.tagHistory);
   for (const m of moves) {
-    await history.put(`${key}#${m.tag}#${ctx.ids()}`, {
+    const hKey = `${key}#${m.tag}`;
+    const first = batch.history.get(hKey);
+    batch.history.set(hKey, {
       artifact: key,
       tag: m.tag,
-      from: m.from,
+      from: first === undefined ? m.from : first.from,
       to: m.to,
       pinned: m.pinned,
       at: now,
