@@ -26,6 +26,8 @@ interface Batch {
   readonly base: Map<string, ArtifactDoc | undefined>;
   readonly arts: Map<string, ArtifactDoc>;
   readonly pending: Map<string, VersionDoc[]>;
+  /** The same versions by version document key. */
+  readonly pendingByKey: Map<string, VersionDoc>;
   readonly createdArtifacts: Set<string>;
   /**
    * Tag history, one record per artifact and tag per transaction: successive moves inside one
@@ -73,6 +75,7 @@ export async function publishAll(
       base: new Map(),
       arts: new Map(),
       pending: new Map(),
+      pendingByKey: new Map(),
       createdArtifacts: new Set(),
       history: new Map(),
     };
@@ -168,16 +171,22 @@ async function publishOne(
 
   // Idempotent publish: the same bytes (or the same version with the same bytes) again. The
   // cache is at least at the generation this transaction read, so it holds every such version.
-  const sameContent: VersionDoc[] = [];
-  for (const e of cached?.versions.entries() ?? []) {
-    if (e.record.digest === p.blob.digest && e.record.deletedAt === null)
-      sameContent.push(e.record);
+  // An explicit version looks at that version only; an automatic one at every version.
+  const same = (d: VersionDoc | undefined) =>
+    d !== undefined && d.digest === p.blob.digest && d.deletedAt === null ? d : undefined;
+  let again: VersionDoc | undefined;
+  if (p.explicit !== undefined) {
+    const k = p.explicit.key;
+    again =
+      same(cached?.versions.get(k)?.record) ?? same(batch.pendingByKey.get(versionDocKey(key, k)));
+  } else {
+    const sameContent: VersionDoc[] = [];
+    for (const e of cached?.versions.entries() ?? []) {
+      if (same(e.record) !== undefined) sameContent.push(e.record);
+    }
+    for (const d of pending) if (same(d) !== undefined) sameContent.push(d);
+    again = sameContent.sort((a, b) => b.revision - a.revision)[0];
   }
-  for (const d of pending) if (d.digest === p.blob.digest) sameContent.push(d);
-  const again =
-    p.explicit === undefined
-      ? sameContent.sort((a, b) => b.revision - a.revision)[0]
-      : sameContent.find((d) => d.key === p.explicit?.key);
   if (again !== undefined) {
     return { doc: again, created: false, changes: [], bump: null, moves: [] };
   }
@@ -236,7 +245,7 @@ async function publishOne(
   // commit, and every version write bumps it), so it answers without a read of its own. An
   // artifact this transaction found absent has no versions (a purge removes them with it).
   const existing =
-    pending.find((d) => d.key === parsed.key) ??
+    batch.pendingByKey.get(docKey) ??
     (cached !== undefined
       ? cached.versions.get(parsed.key)?.record
       : base === undefined && batch.base.has(key)
@@ -469,12 +478,14 @@ async function publishOne(
     details: { id: doc.id, revision: doc.revision, digest: doc.digest, contentId },
   });
   batch.arts.set(key, nextArt);
-  batch.pending.set(key, [...pending, doc]);
+  if (pending.length === 0) batch.pending.set(key, pending);
+  pending.push(doc);
+  batch.pendingByKey.set(docKey, doc);
   return { doc, created: true, changes, bump, moves };
 }
 
 function pendingOrLoad(batch: Batch, artifact: string, version: string): VersionDoc | undefined {
-  return batch.pending.get(artifact)?.find((d) => d.key === version);
+  return batch.pendingByKey.get(versionDocKey(artifact, version));
 }
 
 async function loadVersion(tx: Transaction, key: string): Promise<VersionDoc | undefined> {
