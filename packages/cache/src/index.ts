@@ -38,5 +38,7 @@ export type { WTinyLfuOptions } from './l1/w-tinylfu.js';
 export { FrequencySketch } from './l1/frequency-sketch.js';
 export { replayTrace, formatReplayTable } from './replay/replay.js';
 export type { ReplayOptions, ReplayResult } from './replay/replay.js';
-export { zipfTrace, seededRandom } from './replay/zipf.js';
+export { zipfTrace } from './replay/zipf.js';
+/** Re-exported from `@plinth/core` for trace generation. */
+export { seededRandom } from '@plinth/core';
 export type { ZipfTraceOptions } from './replay/zipf.js';

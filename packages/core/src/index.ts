@@ -18,6 +18,8 @@ export type { IdGenerator, IdGeneratorOptions } from './ids.js';
 
 export { canonicalJson } from './canonical-json.js';
 
+export { seededRandom } from './random.js';
+
 export {
   sha256Hex,
   digestOf,

@@ -1,3 +1,4 @@
+import type { CompatibilityLevel, SemverBump } from '@plinth/validation';
 import type { Clock, Digest, Logger } from '@plinth/core';
 import type { Store } from '@plinth/storage';
 import type { BlobStore } from './blob/blob-store.js';
@@ -9,17 +10,8 @@ export type ArtifactKind = 'schema' | 'model' | 'config' | 'binary' | (string & 
 /** Lifecycle of a version: draft → active → deprecated → disabled. */
 export type VersionState = 'draft' | 'active' | 'deprecated' | 'disabled';
 
-/** The seven compatibility levels (Confluent's names). */
-export type CompatibilityLevel =
-  | 'NONE'
-  | 'BACKWARD'
-  | 'BACKWARD_TRANSITIVE'
-  | 'FORWARD'
-  | 'FORWARD_TRANSITIVE'
-  | 'FULL'
-  | 'FULL_TRANSITIVE';
-
-export type SemverBump = 'major' | 'minor' | 'patch' | 'none';
+/** The seven compatibility levels and the bump names are validation's own. */
+export type { CompatibilityLevel, SemverBump } from '@plinth/validation';
 
 /** The rules checked at publish. Unset fields inherit from the next wider scope. */
 export interface Rules {

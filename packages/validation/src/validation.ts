@@ -1,14 +1,9 @@
-import { Lifecycle, sha256Hex, TypedEmitter } from '@plinth/core';
+import { Lifecycle, seededRandom, sha256Hex, TypedEmitter } from '@plinth/core';
 import type { z } from 'zod';
 import { LruCache } from './cache.js';
 import { diffParsed, runCompatibility } from './compat/check.js';
 import { bumpOf, makeIgnore } from './compat/bump.js';
-import {
-  empiricalCheck,
-  type EmpiricalOptions,
-  type EmpiricalResult,
-  seededRandom,
-} from './compat/empirical.js';
+import { empiricalCheck, type EmpiricalOptions, type EmpiricalResult } from './compat/empirical.js';
 import { validationErrors } from './errors.js';
 import type { ValidationEvents } from './events.js';
 import type { CompareContext, FormatContext, FormatPlugin } from './format-plugin.js';

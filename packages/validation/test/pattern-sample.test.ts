@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Validation } from '../src/index.js';
 import { samplePattern } from '../src/formats/json-schema/pattern-sample.js';
-import { seededRandom } from '../src/compat/empirical.js';
+import { seededRandom } from '@plinth/core';
 
 describe('pattern sampling for the empirical check', () => {
   it.each([

@@ -1,3 +1,4 @@
+import { seededRandom } from '@plinth/core';
 import { validationErrors } from '../errors.js';
 import type { FormatPlugin } from '../format-plugin.js';
 
@@ -24,18 +25,6 @@ export interface EmpiricalResult {
   readonly tried: number;
   readonly failed: number;
   readonly counterexamples: readonly Counterexample[];
-}
-
-/** mulberry32: a small seeded PRNG. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Generates data from the writer schema and tries to read each datum with the reader schema. */
