@@ -3,6 +3,7 @@ import type { InvalidationBus } from '../bus/bus.js';
 import { cacheErrors } from '../errors.js';
 import type { CacheEvents } from '../events.js';
 import { createPolicy } from '../l1/create-policy.js';
+import { LruPolicy } from '../l1/lru.js';
 import type { L1Policy } from '../l1/policy.js';
 import type { ResolvedEntryOptions, resolveCacheOptions } from '../options.js';
 import type { CacheStats, Serializer } from '../types.js';
@@ -37,8 +38,9 @@ export class CacheCore {
   readonly inflight = new Map<string, Promise<L1Entry>>();
   /** Factories still running (e.g. after a soft timeout returned a stale value). */
   readonly refreshing = new Map<string, Promise<L1Entry>>();
+  /** L1 hits: a field of its own, so a hit is one integer increment on an object in hand. */
+  l1Hits = 0;
   readonly counters = {
-    l1Hits: 0,
     l2Hits: 0,
     staleHits: 0,
     misses: 0,
@@ -62,6 +64,12 @@ export class CacheCore {
   readonly base: number;
   #cachedNow = 0;
   #cachedRel = 0;
+  /**
+   * The hit path's one freshness compare: an entry with `deadline > hitRel` is fresh. It is the
+   * cached clock reading (relative to `base`) while one is cached and the cache is open, and
+   * +Infinity otherwise, which sends every read to the exact check (`fresh`, `closed`).
+   */
+  hitRel = Infinity;
   #nowTimer: TimerHandle | undefined;
   readonly #resolution: number;
   #connecting: Promise<void> | undefined;
@@ -90,7 +98,8 @@ export class CacheCore {
         }
       },
     });
-    this.lookup = this.l1;
+    // LRU: the hit path calls lru-cache itself (the policy's get only forwards to it).
+    this.lookup = this.l1 instanceof LruPolicy ? this.l1.lookup : this.l1;
     this.guard =
       o.l2 === undefined
         ? undefined
@@ -152,8 +161,11 @@ export class CacheCore {
     if (this.#resolution > 0 && !this.closed) {
       this.#cachedNow = t;
       this.#cachedRel = t - this.base;
+      // Entries clamped to LATER expire after base + LATER, so `LATER > rel` proves them fresh.
+      this.hitRel = this.#cachedRel;
       this.#nowTimer = this.clock.setTimeout(() => {
         this.#cachedNow = 0;
+        this.hitRel = Infinity;
       }, this.#resolution);
     }
     return t;
@@ -365,10 +377,12 @@ export class CacheCore {
 
   stats(): CacheStats {
     const c = this.counters;
-    const reads = c.l1Hits + c.l2Hits + c.staleHits + c.misses;
+    const l1Hits = this.l1Hits;
+    const reads = l1Hits + c.l2Hits + c.staleHits + c.misses;
     return {
+      l1Hits,
       ...c,
-      hitRate: reads === 0 ? 0 : (c.l1Hits + c.l2Hits + c.staleHits) / reads,
+      hitRate: reads === 0 ? 0 : (l1Hits + c.l2Hits + c.staleHits) / reads,
       l2Errors: this.guard?.errors ?? 0,
       l2Available: this.guard === undefined || !this.guard.down,
       l1Entries: this.l1?.size ?? 0,
@@ -380,6 +394,7 @@ export class CacheCore {
     this.closed = true;
     this.#nowTimer?.cancel();
     this.#cachedNow = 0;
+    this.hitRel = Infinity;
     this.telemetry.close();
     // Running factories are not awaited (one may never settle); their results are dropped.
     const errors: unknown[] = [];
