@@ -12,6 +12,7 @@ import type {
   StoredRecord,
 } from '../adapter.js';
 import { compareBytes, compareKeys, keyPrefixEnd } from '../internal/order.js';
+import { scanUnchanged } from '../internal/scan-check.js';
 
 /**
  * The in-memory adapter: the test double and the default for tests, with the same semantics as
@@ -304,13 +305,9 @@ export class MemoryAdapter implements StorageAdapter {
       check.scan.kind === 'keys'
         ? this.#scanKeys(check.scan).map((r) => [r.key, r.version] as const)
         : this.#scanIndex(check.scan).map((h) => [h.record.key, h.record.version] as const);
-    const same =
-      current.length === check.seen.length &&
-      current.every(([k, v], i) => {
-        const seen = check.seen[i];
-        return seen !== undefined && seen[0] === k && seen[1] === v;
-      });
-    return same ? undefined : { reason: 'check', check, actual: null };
+    return scanUnchanged(current, check.seen)
+      ? undefined
+      : { reason: 'check', check, actual: null };
   }
 
   /** Unique claims of the batch against the state the batch leaves behind. */

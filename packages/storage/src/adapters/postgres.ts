@@ -36,6 +36,7 @@ import {
   type PostgresSql,
   type SqlQuery,
 } from './postgres-sql.js';
+import { scanUnchanged } from '../internal/scan-check.js';
 
 /**
  * The PostgreSQL adapter: node-postgres with a pool, for many host instances sharing one
@@ -589,13 +590,7 @@ export class PostgresAdapter implements StorageAdapter {
       const { rows } = await client.query<RecordRow>(q.text, q.values);
       current = rows.map((r) => [r.key, Number(r.version)] as const);
     }
-    return (
-      current.length === check.seen.length &&
-      current.every(([k, v], i) => {
-        const seen = check.seen[i];
-        return seen !== undefined && seen[0] === k && seen[1] === v;
-      })
-    );
+    return scanUnchanged(current, check.seen);
   }
 
   /**

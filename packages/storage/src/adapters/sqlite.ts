@@ -46,6 +46,7 @@ import {
   type SqliteStatement,
   type Statements,
 } from './sqlite-sql.js';
+import { scanUnchanged } from '../internal/scan-check.js';
 
 export { loadDriver };
 export type { SqliteDatabase, SqliteDriver, SqliteDriverLoader, SqliteStatement };
@@ -452,13 +453,9 @@ export class SqliteAdapter implements StorageAdapter {
       check.scan.kind === 'keys'
         ? this.#scanKeys(check.scan).map((r) => [r.key, r.version] as const)
         : this.#scanIndex(check.scan).map((h) => [h.record.key, h.record.version] as const);
-    const same =
-      current.length === check.seen.length &&
-      current.every(([k, v], i) => {
-        const seen = check.seen[i];
-        return seen !== undefined && seen[0] === k && seen[1] === v;
-      });
-    return same ? undefined : { reason: 'check', check, actual: null };
+    return scanUnchanged(current, check.seen)
+      ? undefined
+      : { reason: 'check', check, actual: null };
   }
 
   #query(query: ScanQuery): unknown[] {
