@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['**/dist/**', '**/coverage/**', '**/node_modules/**', 'benchmarks/results/**'],
+    ignores: ['**/dist/**', '**/coverage/**', '**/node_modules/**', 'benchmarks/results/**', 'packages/*/test/fixtures/**'],,
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
