@@ -1,4 +1,4 @@
-import { Lifecycle, seededRandom, sha256Hex, TypedEmitter } from '@plinth/core';
+import { canonicalJson, Lifecycle, seededRandom, sha256Hex, TypedEmitter } from '@plinth/core';
 import type { z } from 'zod';
 import { LruCache } from './cache.js';
 import { diffParsed, runCompatibility } from './compat/check.js';
@@ -31,6 +31,49 @@ interface Parsed {
   readonly parsed: unknown;
   readonly canonical: string;
   readonly fingerprint: string;
+  /** Key of the compiled-validator cache (see `compileKey`). */
+  readonly compileKey: string;
+}
+
+/** Identity numbers of live schema objects (zod), for cache keys of what is not JSON. */
+const identities = new WeakMap<object, number>();
+let nextIdentity = 0;
+function identityOf(o: object): number {
+  let id = identities.get(o);
+  if (id === undefined) identities.set(o, (id = ++nextIdentity));
+  return id;
+}
+
+/**
+ * The compiled-validator cache key: the format and a digest of the FULL schema, as canonical
+ * JSON of the schema and its references (key order and formatting aside, every attribute counts).
+ * A canonical form or fingerprint is not enough: Avro's Parsing Canonical Form drops
+ * `logicalType`, precision and scale, which validators enforce. Live objects (zod schemas) are
+ * keyed by identity. Options need no place in the key: the cache belongs to one instance and
+ * compiling takes no per-call options.
+ */
+function compileKey(format: string, source: SchemaSource, parsed: object): string {
+  const refs = source.references ?? [];
+  const plain = (x: unknown): boolean =>
+    typeof x === 'string' ||
+    (typeof x === 'object' &&
+      x !== null &&
+      (Array.isArray(x) || Object.getPrototypeOf(x) === Object.prototype));
+  let text: string | undefined;
+  if (plain(source.schema) && refs.every((r) => plain(r.schema))) {
+    try {
+      text = canonicalJson({ schema: source.schema, references: refs });
+    } catch {
+      text = undefined; // not JSON (a cycle, NaN, a BigInt...): identity below
+    }
+  }
+  if (text !== undefined) return `${format}\u0000${sha256Hex(text)}`;
+  const schema = source.schema;
+  const id =
+    typeof schema === 'object' && schema !== null && refs.length === 0
+      ? identityOf(schema)
+      : `p${identityOf(parsed)}`;
+  return `${format}\u0000#${id}`;
 }
 
 /** A zod source: `compile()` infers the validator's type from the schema. */
@@ -49,7 +92,7 @@ export interface CacheStats {
 
 /**
  * One API over JSON Schema, Avro, Protobuf, zod and plug-in formats: compiled validators cached
- * by canonical fingerprint, compatibility checks with a typed diff, canonical forms and
+ * by the full schema, compatibility checks with a typed diff, canonical forms and
  * fingerprints, and the empirical check.
  */
 export class Validation extends TypedEmitter<ValidationEvents> {
@@ -108,7 +151,7 @@ export class Validation extends TypedEmitter<ValidationEvents> {
     this.#life.assertOpen('compile');
     const start = performance.now();
     const p = this.#parse(source);
-    const key = `${p.plugin.format}\u0000${p.fingerprint}`;
+    const key = p.compileKey;
     const hit = this.#cache.get(key);
     if (hit !== undefined) {
       const ms = performance.now() - start;
@@ -377,6 +420,7 @@ export class Validation extends TypedEmitter<ValidationEvents> {
     // Canonical form and fingerprint are computed on first use: compatibility checks need neither.
     let canonical: string | undefined;
     let fp: string | undefined;
+    let ck: string | undefined;
     const out: Parsed = {
       plugin,
       parsed,
@@ -385,6 +429,9 @@ export class Validation extends TypedEmitter<ValidationEvents> {
       },
       get fingerprint() {
         return (fp ??= `sha256:${sha256Hex(this.canonical)}`);
+      },
+      get compileKey() {
+        return (ck ??= compileKey(plugin.format, source, out));
       },
     };
     this.#parsed.set(source, out);
