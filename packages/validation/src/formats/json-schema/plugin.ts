@@ -13,7 +13,8 @@ import {
   fromDraft06,
   type JsonSchemaDraft,
 } from './drafts.js';
-import { RefResolver } from './refs.js';
+import { META_SCHEMAS } from './metaschemas.js';
+import { DEFAULT_BASE_URI, ReferenceModel, type SchemaLocation, uriKey } from './refs.js';
 import { sampleJsonSchema } from './sample.js';
 
 /** A parsed JSON Schema: the draft, the (draft-04-translated) document and its references. */
@@ -22,6 +23,8 @@ export interface ParsedJsonSchema {
   readonly schema: unknown;
   readonly references: ReadonlyArray<{ readonly name: string; readonly schema: unknown }>;
   readonly canonical: string;
+  /** Where every subschema lives and what every reference points to (one per parsed schema). */
+  readonly model: ReferenceModel;
 }
 
 function prepare(schema: unknown, name: string, context: FormatContext): unknown {
@@ -40,8 +43,12 @@ function prepare(schema: unknown, name: string, context: FormatContext): unknown
   return schema;
 }
 
-function translate(schema: unknown): unknown {
-  const d = detectDraft(schema);
+/** A schema in the form ajv reads; `inherited` is the draft of a schema without `$schema`. */
+function translate(schema: unknown, inherited?: JsonSchemaDraft): unknown {
+  const d =
+    inherited !== undefined && !(isObject(schema) && typeof schema.$schema === 'string')
+      ? inherited
+      : detectDraft(schema);
   return d === 'draft-04' ? fromDraft04(schema) : d === 'draft-06' ? fromDraft06(schema) : schema;
 }
 
@@ -77,7 +84,7 @@ export function parseJsonSchema(source: SchemaSource, context: FormatContext): P
   }
   const references = refs.map((r) => {
     const s = prepare(r.schema, `reference "${r.name}"`, context);
-    const translated = translate(s);
+    const translated = translate(s, draft);
     metaCheck(draft, translated, `reference "${r.name}"`);
     return { name: r.name, schema: translated };
   });
@@ -90,9 +97,9 @@ export function parseJsonSchema(source: SchemaSource, context: FormatContext): P
       references: sorted.map((r) => ({ name: r.name, schema: normalize(r.schema) })),
     });
   }
-  const parsed: ParsedJsonSchema = { draft, schema, references, canonical };
-  checkRefs(parsed);
-  return parsed;
+  const model = new ReferenceModel(schema, references, draft);
+  checkRefs(model);
+  return { draft, schema, references, canonical, model };
 }
 
 /**
@@ -116,26 +123,81 @@ function normalize(schema: unknown): unknown {
   return out;
 }
 
-/** Compiles with a fresh ajv that knows the references. */
+/** One ajv per draft and error mode for schemas that declare no identifiers of their own. */
 const sharedAjv = new Map<string, ReturnType<typeof createAjv>>();
 
+type AnyAjv = ReturnType<typeof createAjv>;
+
+function ajvHas(ajv: AnyAjv, uri: string): boolean {
+  return ajv.schemas[uri] !== undefined || ajv.refs[uri] !== undefined;
+}
+
+/** A schema whose `$id` is made absolute (ajv must use the base URI the model uses). */
+function withBase(schema: unknown, base: string): unknown {
+  if (!isObject(schema)) return schema;
+  const id = schema.$id;
+  if (typeof id !== 'string' || uriKey(id) === base) return schema;
+  return { ...schema, $id: base };
+}
+
+/** Makes the draft meta-schemas that `model`'s references land in known to `ajv`. */
+function addMetaSchemas(ajv: AnyAjv, model: ReferenceModel): void {
+  const wanted = new Set<string>();
+  for (const loc of model.locations()) {
+    const s = loc.schema;
+    if (!isObject(s) || typeof s.$ref !== 'string') continue;
+    const target = model.resolve(loc, s.$ref);
+    if (target !== undefined && META_SCHEMAS.has(target.resourceUri)) {
+      const draft = META_SCHEMAS.get(target.resourceUri)?.draft;
+      for (const m of META_SCHEMAS.values()) if (m.draft === draft) wanted.add(m.uri);
+    }
+  }
+  for (const uri of wanted) {
+    if (ajvHas(ajv, uri)) continue;
+    const m = META_SCHEMAS.get(uri);
+    if (m === undefined) continue;
+    const schema = m.draft === 'draft-04' ? fromDraft04(m.schema) : m.schema;
+    ajv.addSchema(schema as object, uri, undefined, false);
+  }
+}
+
 /**
- * Compiles with ajv. A schema without references uses one shared ajv per draft and is removed
- * from it right after compiling (the compiled function stays valid; ajv keeps nothing, so the
- * LRU of validators alone decides memory); a schema with references gets a fresh ajv, so `$id`s
- * never collide.
+ * Compiles with ajv, in the same world as the reference model: the root under the model's base
+ * URI, each named reference under every URI the model registers it under, the draft
+ * meta-schemas it refers to. A schema that declares no identifiers and has no references uses
+ * one shared ajv per draft and is removed from it right after compiling (the compiled function
+ * stays valid; ajv keeps nothing, so the LRU of validators alone decides memory); any other gets
+ * a fresh ajv, so identifiers never collide.
  */
 export function buildValidate(parsed: ParsedJsonSchema, allErrors: boolean): ValidateFunction {
-  const shared = parsed.references.length === 0 && typeof parsed.schema === 'object';
+  const { model } = parsed;
+  const shared =
+    parsed.references.length === 0 &&
+    typeof parsed.schema === 'object' &&
+    !model.hasEmbeddedResources;
   const key = `${parsed.draft}:${allErrors}`;
   let ajv = shared ? sharedAjv.get(key) : undefined;
   if (ajv === undefined) {
     ajv = createAjv(parsed.draft, allErrors);
     if (shared) sharedAjv.set(key, ajv);
   }
+  const rootKey = model.root.baseUri;
   try {
-    for (const r of parsed.references) ajv.addSchema(r.schema as object, r.name);
-    return ajv.compile(parsed.schema as object);
+    addMetaSchemas(ajv, model);
+    for (const r of parsed.references) {
+      const uris = model.referenceUris.get(r.name) ?? [];
+      const schema = withBase(r.schema, uris[0] ?? r.name);
+      for (const uri of uris) {
+        if (model.resource(uri)?.schema !== r.schema || ajvHas(ajv, uri) || uri === rootKey)
+          continue;
+        ajv.addSchema(schema as object, uri);
+      }
+    }
+    if (typeof parsed.schema === 'boolean') return ajv.compile(parsed.schema as never);
+    ajv.addSchema(withBase(parsed.schema, rootKey) as object, rootKey);
+    const validate = ajv.getSchema(rootKey);
+    if (validate === undefined) throw new Error(`ajv did not compile ${rootKey}`);
+    return validate;
   } catch (error) {
     const e = error as { missingRef?: string; missingSchema?: string; message?: string };
     if (e.missingRef !== undefined || e.missingSchema !== undefined) {
@@ -150,39 +212,72 @@ export function buildValidate(parsed: ParsedJsonSchema, allErrors: boolean): Val
     }
     return invalidSchema('json-schema', e.message ?? String(error), '', error);
   } finally {
-    if (shared) ajv.removeSchema(parsed.schema as object);
+    if (shared) ajv.removeSchema(rootKey);
   }
 }
 
-/** Finds unresolvable `$ref`s at parse time (without compiling), as E_MISSING_REFERENCE. */
-function checkRefs(parsed: ParsedJsonSchema): void {
-  const refs = new RefResolver(parsed.schema, parsed.references);
-  const docs: unknown[] = [parsed.schema, ...parsed.references.map((r) => r.schema)];
-  for (const doc of docs) {
-    const stack: unknown[] = [doc];
-    while (stack.length > 0) {
-      const s = stack.pop();
-      if (typeof s !== 'object' || s === null) continue;
-      if (isObject(s)) {
-        const ref = s.$ref;
-        if (
-          typeof ref === 'string' &&
-          refs.resolve(ref, doc) === undefined &&
-          !/^https?:\/\/json-schema\.org\//.test(ref)
-        ) {
-          throw validationErrors.create(
-            'E_MISSING_REFERENCE',
-            `JSON Schema refers to "${ref}", which is neither in the schema nor among its references`,
-            {
-              details: { format: 'json-schema', reference: ref },
-            },
-          );
+/** The reference keywords of a draft. */
+function refKeywords(draft: JsonSchemaDraft): readonly string[] {
+  if (draft === '2019-09') return ['$ref', '$recursiveRef'];
+  if (draft === '2020-12') return ['$ref', '$dynamicRef'];
+  return ['$ref'];
+}
+
+/**
+ * Finds unresolvable references at parse time (without compiling), as E_MISSING_REFERENCE with
+ * the JSON pointer of the offending keyword (and the reference it is in, if not the root). Only
+ * documents the root reaches count: a supplied reference nothing uses is not checked.
+ */
+function checkRefs(model: ReferenceModel): void {
+  const byDoc = new Map<string, SchemaLocation[]>();
+  for (const loc of model.locations()) {
+    const doc = model.origin(loc).document;
+    let list = byDoc.get(doc);
+    if (list === undefined) byDoc.set(doc, (list = []));
+    list.push(loc);
+  }
+  const reached = new Set<string>(['']);
+  const queue = [''];
+  while (queue.length > 0) {
+    for (const loc of byDoc.get(queue.pop() as string) ?? []) {
+      const s = loc.schema;
+      if (!isObject(s)) continue;
+      for (const kw of refKeywords(model.draftAt(loc))) {
+        const ref = s[kw];
+        if (typeof ref !== 'string') continue;
+        const target = model.resolve(loc, ref);
+        if (target === undefined) missingReference(model, loc, kw, ref);
+        const doc = model.origin(target).document;
+        if (!reached.has(doc)) {
+          reached.add(doc);
+          queue.push(doc);
         }
-        for (const [k, v] of Object.entries(s))
-          if (k !== 'enum' && k !== 'const' && k !== 'default' && k !== 'examples') stack.push(v);
-      } else stack.push(...(s as unknown[]));
+      }
     }
   }
+}
+
+function missingReference(
+  model: ReferenceModel,
+  loc: SchemaLocation,
+  keyword: string,
+  ref: string,
+): never {
+  const origin = model.origin(loc);
+  const pointer = `${origin.pointer}/${keyword}`;
+  const where = origin.document === '' ? pointer : `${origin.document}#${pointer}`;
+  throw validationErrors.create(
+    'E_MISSING_REFERENCE',
+    `JSON Schema refers to "${ref}" at ${where}, which is neither in the schema nor among its references (resolved against ${loc.baseUri === DEFAULT_BASE_URI ? 'a schema without $id' : loc.baseUri})`,
+    {
+      details: {
+        format: 'json-schema',
+        reference: ref,
+        location: pointer,
+        ...(origin.document === '' ? {} : { document: origin.document }),
+      },
+    },
+  );
 }
 
 const compiledFor = new WeakMap<ParsedJsonSchema, ValidateFunction>();
