@@ -1,4 +1,14 @@
 import { coreErrors } from './errors.js';
+import { limitExceeded } from './limits.js';
+
+export interface CanonicalJsonOptions {
+  /**
+   * Deepest nesting written; deeper input throws `E_LIMIT_EXCEEDED` (`details.limit:
+   * 'maxDepth'`) instead of overflowing the stack. Boundaries check their own, lower
+   * `limits.maxDepth` first; this bound protects every other caller. @default 1000
+   */
+  readonly maxDepth?: number;
+}
 
 /**
  * Canonical JSON: one byte-exact text per JSON value, whatever the key order or formatting of
@@ -11,10 +21,12 @@ import { coreErrors } from './errors.js';
  * It reads values the way `JSON.stringify` does (`toJSON()` is honoured, `undefined`, functions
  * and symbols are dropped from objects and become `null` in arrays), but refuses what JSON cannot
  * represent faithfully instead of silently changing it: `NaN`, `±Infinity`, `BigInt` and cycles
- * throw `E_INVALID_ARGUMENT` with the JSON pointer of the bad value.
+ * throw `E_INVALID_ARGUMENT` with the JSON pointer of the bad value. Nesting deeper than
+ * `options.maxDepth` throws `E_LIMIT_EXCEEDED`.
  */
-export function canonicalJson(value: unknown): string {
-  const out = write(value, '', [], []);
+export function canonicalJson(value: unknown, options: CanonicalJsonOptions = {}): string {
+  const maxDepth = options.maxDepth ?? 1000;
+  const out = write(value, '', [], [], maxDepth);
   if (out === undefined) {
     throw coreErrors.create(
       'E_INVALID_ARGUMENT',
@@ -58,6 +70,7 @@ function write(
   key: string | number,
   keys: Array<string | number>,
   stack: object[],
+  maxDepth: number,
 ): string | undefined {
   switch (typeof value) {
     case 'string':
@@ -83,7 +96,7 @@ function write(
   if (typeof toJSON === 'function') {
     const replaced: unknown = toJSON.call(obj, String(key));
     if (typeof replaced !== 'object' || replaced === null) {
-      return write(replaced, key, keys, stack);
+      return write(replaced, key, keys, stack, maxDepth);
     }
     obj = replaced;
   }
@@ -96,7 +109,18 @@ function write(
       obj instanceof Boolean ||
       obj instanceof BigInt)
   ) {
-    return write(obj.valueOf(), key, keys, stack);
+    return write(obj.valueOf(), key, keys, stack, maxDepth);
+  }
+  if (stack.length >= maxDepth) {
+    throw limitExceeded(
+      'maxDepth',
+      maxDepth,
+      'nests deeper',
+      { what: 'canonical JSON input' },
+      {
+        path: pointer(keys),
+      },
+    );
   }
   if (stack.includes(obj)) invalid(keys, 'a cycle');
   stack.push(obj);
@@ -107,7 +131,7 @@ function write(
     for (let i = 0; i < arr.length; i++) {
       if (i > 0) s += ',';
       keys.push(i);
-      s += write(arr[i], i, keys, stack) ?? 'null';
+      s += write(arr[i], i, keys, stack, maxDepth) ?? 'null';
       keys.pop();
     }
     s += ']';
@@ -118,7 +142,7 @@ function write(
     let first = true;
     for (const k of names) {
       keys.push(k);
-      const v = write((obj as Record<string, unknown>)[k], k, keys, stack);
+      const v = write((obj as Record<string, unknown>)[k], k, keys, stack, maxDepth);
       keys.pop();
       if (v === undefined) continue;
       if (first) first = false;

@@ -175,6 +175,18 @@ export const coreErrors = defineErrors('@plinth/core', {
   E_CLOSED: { description: 'The object was closed; it accepts no more calls.' },
   E_TIMEOUT: { description: 'An operation did not finish in its time limit.', retryable: true },
   E_ABORTED: { description: 'An operation was cancelled through its AbortSignal.' },
+  E_LIMIT_EXCEEDED: {
+    description:
+      'Input is larger or deeper than a configured limit (`details.limit` names it, `details.max` gives its value).',
+  },
+  E_INVALID_NAME: {
+    description:
+      'A name breaks the name policy (`details.rule`: type, empty, length, control, bidi, invisible, surrogate or nfc).',
+  },
+  E_INVALID_PATTERN: {
+    description:
+      'A regular expression from user data cannot run on the linear-time engine, or is not valid ECMAScript syntax.',
+  },
 });
 
 /** The codes `@plinth/core` itself raises. */

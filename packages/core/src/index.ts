@@ -17,6 +17,22 @@ export { uuidv7, createIdGenerator, isUuid, isUuidV7, uuidv7Time } from './ids.j
 export type { IdGenerator, IdGeneratorOptions } from './ids.js';
 
 export { canonicalJson } from './canonical-json.js';
+export type { CanonicalJsonOptions } from './canonical-json.js';
+
+export {
+  DEFAULT_LIMITS,
+  checkJsonLimits,
+  parseJson,
+  limitExceeded,
+  limitsOption,
+} from './limits.js';
+export type { Limits, LimitContext, JsonLimits, ParseLimits } from './limits.js';
+
+export { checkName, printableName } from './names.js';
+export type { NameOptions, NameRule } from './names.js';
+
+export { compileUserPattern } from './user-pattern.js';
+export type { UserPattern, UserPatternOptions } from './user-pattern.js';
 
 export { seededRandom } from './random.js';
 

@@ -166,7 +166,10 @@ describe('coreErrors', () => {
       'E_ABORTED',
       'E_CLOSED',
       'E_INVALID_ARGUMENT',
+      'E_INVALID_NAME',
       'E_INVALID_OPTION',
+      'E_INVALID_PATTERN',
+      'E_LIMIT_EXCEEDED',
       'E_TIMEOUT',
     ]);
     expect(ERROR_CODES.E_TIMEOUT).toBe('E_TIMEOUT');
