@@ -96,6 +96,52 @@ describe('Protobuf validators', () => {
     }
   });
 
+  it('checks what buf build checks, with the line and column of the offending token', () => {
+    const at = (schema: string) => {
+      try {
+        v.fingerprint({ format: 'protobuf', schema });
+      } catch (e) {
+        expect(isPlinthError(e, 'E_INVALID_SCHEMA')).toBe(true);
+        return (e as { details: { location: unknown } }).details.location;
+      }
+      return 'valid';
+    };
+    expect(at('syntax = "proto3";\nmessage A {\n  int32 x = 0;\n}')).toEqual({
+      line: 3,
+      column: 13,
+    });
+    expect(at('syntax = "proto3";\nmessage A { int32 x = 19000; }')).toEqual({
+      line: 2,
+      column: 23,
+    });
+    expect(at('syntax = "proto3";\nmessage A { int32 x = 3;\n reserved 3; }')).toEqual({
+      line: 2,
+      column: 23,
+    });
+    expect(at('syntax = "proto3";\nenum E { A = 1; }')).toEqual({ line: 2, column: 14 });
+    expect(at('syntax = "proto3";\nmessage A { int32 a_b = 1; int32 aB = 2; }')).toEqual({
+      line: 2,
+      column: 34,
+    });
+    expect(at('syntax = "proto3";\nmessage A { int32 x = 1 [default = 2]; }')).toEqual({
+      line: 2,
+      column: 26,
+    });
+    expect(
+      at('syntax = "proto2";\nmessage A { optional int32 a_b = 1; optional int32 aB = 2; }'),
+    ).toBe('valid');
+  });
+
+  it('a file of enums only is valid; its validator accepts no value', () => {
+    const enums = {
+      format: 'protobuf',
+      schema: 'syntax = "proto3";\nenum Status { UNKNOWN = 0; }',
+    };
+    const val = v.compile(enums);
+    expect(val.is({})).toBe(false);
+    expect(val.validate({}).issues[0]?.message).toMatch(/defines no message/);
+  });
+
   it('a missing import or type is E_MISSING_REFERENCE', () => {
     expect(() => v.compile({ format: 'protobuf', schema: order })).toThrow(
       expect.objectContaining({ code: 'E_MISSING_REFERENCE' }),

@@ -4,14 +4,21 @@ import { invalidSchema, validationErrors } from '../../errors.js';
 import type { FormatContext } from '../../format-plugin.js';
 import { checkDepth, checkSize, isObject } from '../../internal/json.js';
 import type { SchemaSource } from '../../types.js';
+import { indexProto, type Position, type ProtoIndex } from './locate.js';
+import { type CheckedUnit, checkValidity } from './validity.js';
 
 /** A parsed Protobuf schema: the resolved root, the message to validate, the main file's package. */
 export interface ParsedProtobuf {
   readonly root: protobuf.Root;
-  readonly type: protobuf.Type;
-  /** Full name without the leading dot, e.g. `shop.Order`. */
+  /** The message values are validated against; undefined when the file defines no message. */
+  readonly type: protobuf.Type | undefined;
+  /** Full name without the leading dot, e.g. `shop.Order` (empty when there is no message). */
   readonly message: string;
   readonly package: string;
+  /** `proto2`, `proto3` or `editions` (of the main file). */
+  readonly syntax: 'proto2' | 'proto3' | 'editions';
+  /** File-level options of the main file (`go_package`, `java_package`, …). */
+  readonly fileOptions: Readonly<Record<string, unknown>>;
   /** Full names of the types the main file defines (the ones a diff reports deletions for). */
   readonly ownTypes: ReadonlySet<string>;
   readonly canonical: string;
@@ -117,6 +124,29 @@ function findLine(
   return '';
 }
 
+/** Where protobufjs's "duplicate name/id" and "reserved" errors point: the second declaration. */
+function locateDuplicate(index: ProtoIndex, msg: string): Position | undefined {
+  const name = /duplicate name '([^']+)'/.exec(msg)?.[1];
+  const id = /duplicate id (-?\d+)/.exec(msg)?.[1];
+  const reserved = /name '([^']+)' is reserved/.exec(msg)?.[1];
+  const candidates: Position[] = [];
+  if (name !== undefined) {
+    for (const d of [...index.fields, ...index.values]) if (d.name === name) candidates.push(d.at);
+    for (const [full, at] of [...index.types, ...index.oneofs])
+      if (full.split('.').at(-1) === name) candidates.push(at);
+  }
+  if (id !== undefined) {
+    const scope = /in (?:Type|Enum) (\S+)/.exec(msg)?.[1];
+    for (const d of [...index.fields, ...index.values])
+      if (d.number === id && (scope === undefined || d.scope.split('.').at(-1) === scope))
+        candidates.push(d.numberAt);
+  }
+  if (reserved !== undefined)
+    for (const d of [...index.fields, ...index.values]) if (d.name === reserved) return d.at;
+  candidates.sort((a, b) => a.line - b.line || a.column - b.column);
+  return candidates[1] ?? candidates[0];
+}
+
 const WELL_KNOWN = /^google\/protobuf\/[a-z_]+\.proto$/;
 
 function addWellKnown(root: protobuf.Root, file: string, added: Set<string>): boolean {
@@ -155,7 +185,11 @@ export function parseProtobuf(source: SchemaSource, context: FormatContext): Par
   const files = new Set<string>();
   const wellKnown = new Set<string>();
   const imports: Array<{ from: string; file: string; text: string | undefined }> = [];
-  const parseUnit = (unit: Unit, name: string): { package: string; types: string[] } => {
+  const units: CheckedUnit[] = [];
+  const parseUnit = (
+    unit: Unit,
+    name: string,
+  ): { package: string; types: string[]; index?: ProtoIndex; options: Record<string, unknown> } => {
     if (unit.json !== undefined) {
       const before = new Set(messagesOf(root));
       try {
@@ -163,21 +197,24 @@ export function parseProtobuf(source: SchemaSource, context: FormatContext): Par
       } catch (error) {
         return invalidSchema('protobuf', `${name}: ${(error as Error).message}`, '', error);
       }
-      return { package: '', types: messagesOf(root).filter((t) => !before.has(t)) };
+      const types = messagesOf(root).filter((t) => !before.has(t));
+      units.push({ name, types });
+      return { package: '', types, options: {} };
     }
     const text = unit.text as string;
     let parsed: protobuf.IParserResult;
     const probe = new protobuf.Root();
+    const index = indexProto(text);
     try {
       parsed = protobuf.parse(text, probe, { keepCase: true, alternateCommentMode: true });
       protobuf.parse(text, root, { keepCase: true, alternateCommentMode: true });
     } catch (error) {
       const msg = (error as Error).message;
-      if (/duplicate name/.test(msg))
+      if (/duplicate (name|id)|is reserved/.test(msg))
         return invalidSchema(
           'protobuf',
           `${name}: ${msg}`,
-          findLine(text, msg.match(/'([^']+)'/)?.[1] ?? '\u0000'),
+          locateDuplicate(index, msg) ?? findLine(text, msg.match(/'([^']+)'/)?.[1] ?? '\u0000'),
           error,
         );
       return invalidSchema(
@@ -189,14 +226,22 @@ export function parseProtobuf(source: SchemaSource, context: FormatContext): Par
     }
     for (const f of [...(parsed.imports ?? []), ...(parsed.weakImports ?? [])])
       imports.push({ from: name, file: f, text });
-    return { package: parsed.package ?? '', types: messagesOf(probe) };
+    const types = messagesOf(probe);
+    units.push({ name, types, index });
+    const pkgNs = parsed.package === undefined ? probe : probe.lookup(parsed.package);
+    return {
+      package: parsed.package ?? '',
+      types,
+      index,
+      options: { ...((pkgNs as protobuf.Namespace | null)?.options ?? {}) },
+    };
   };
   for (const r of refs) {
     files.add(r.name);
     parseUnit(unitOf(r.schema, `reference "${r.name}"`, context), `reference "${r.name}"`);
   }
   const main = unitOf(source.schema, 'schema', context);
-  const { package: pkg, types } = parseUnit(main, 'schema');
+  const { package: pkg, types, index, options } = parseUnit(main, 'schema');
   for (const imp of imports) {
     if (files.has(imp.file) || addWellKnown(root, imp.file, wellKnown)) continue;
     throw validationErrors.create(
@@ -232,24 +277,38 @@ export function parseProtobuf(source: SchemaSource, context: FormatContext): Par
     }
     return invalidSchema('protobuf', msg, '', error);
   }
+  checkValidity(root, units);
   const messages = types.filter((t) => root.lookup(t) instanceof protobuf.Type);
+  // A file of enums (or services) only is valid: it has no message to validate values against.
   const wanted = main.message ?? messages[0];
-  if (wanted === undefined) return invalidSchema('protobuf', 'the schema defines no message', '');
-  let type: protobuf.Type;
-  try {
-    type = root.lookupType(wanted);
-  } catch (error) {
-    return invalidSchema('protobuf', `message "${wanted}" is not defined`, '', error);
+  let type: protobuf.Type | undefined;
+  if (wanted !== undefined) {
+    try {
+      type = root.lookupType(wanted);
+    } catch (error) {
+      return invalidSchema('protobuf', `message "${wanted}" is not defined`, '', error);
+    }
   }
+  const message = type?.fullName.slice(1) ?? '';
   const canonical = JSON.stringify(
-    sortKeys({ message: type.fullName.slice(1), root: root.toJSON({ keepComments: false }) }),
+    sortKeys({ message, root: root.toJSON({ keepComments: false }) }),
   );
   checkSize(canonical.length, context.limits.maxSchemaSize, 'Protobuf schema');
+  const firstOwn = types[0] === undefined ? undefined : root.lookup(types[0]);
+  const edition = (firstOwn as { _edition?: string } | null)?._edition;
   return {
     root,
     type,
-    message: type.fullName.slice(1),
+    message,
     package: pkg,
+    syntax:
+      index?.syntax ??
+      (edition === 'proto3'
+        ? 'proto3'
+        : edition === undefined || edition === 'proto2'
+          ? 'proto2'
+          : 'editions'),
+    fileOptions: options,
     ownTypes: new Set(types),
     canonical,
   };

@@ -1,6 +1,7 @@
 import type protobuf from 'protobufjs';
 import type { CompiledCheck, FormatPlugin } from '../../format-plugin.js';
 import { VALID } from '../../format-plugin.js';
+import { validationErrors } from '../../errors.js';
 import type { ValidationOutcome } from '../../types.js';
 import { compareProtobuf } from './compare.js';
 import { type ParsedProtobuf, parseProtobuf } from './parse.js';
@@ -24,7 +25,12 @@ function failure(message: string): ValidationOutcome {
 }
 
 function compileProtobuf(p: ParsedProtobuf): CompiledCheck {
-  const type: protobuf.Type = p.type;
+  const type: protobuf.Type | undefined = p.type;
+  if (type === undefined) {
+    // A file of enums or services only: valid, but there is no message a value could be.
+    const outcome = failure('the schema defines no message, so no value conforms to it');
+    return { test: () => false, validate: () => outcome };
+  }
   return {
     test: (value) =>
       typeof value === 'object' &&
@@ -47,6 +53,10 @@ export const protobufFormat: FormatPlugin<ParsedProtobuf> = {
   canonicalForm: (p) => p.canonical,
   compile: (p) => compileProtobuf(p),
   compare: (prev, next, ctx) => compareProtobuf(prev, next, ctx.protobufStrictness),
-  decode: (p, bytes) => p.type.decode(bytes),
+  decode: (p, bytes) => {
+    if (p.type === undefined)
+      throw validationErrors.create('E_UNSUPPORTED', 'the schema defines no message to decode');
+    return p.type.decode(bytes);
+  },
   empirical: { sample: sampleProtobuf, read: readProtobufAs },
 };

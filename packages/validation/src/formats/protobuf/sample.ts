@@ -90,7 +90,9 @@ function message(t: protobuf.Type, random: () => number, depth: number): Record<
 
 /** Random messages of a type, as plain objects. */
 export function sampleProtobuf(p: ParsedProtobuf, count: number, random: () => number): unknown[] {
-  return Array.from({ length: count }, () => message(p.type, random, 0));
+  const type = p.type;
+  if (type === undefined) return [];
+  return Array.from({ length: count }, () => message(type, random, 0));
 }
 
 function norm(v: unknown, textual: boolean): unknown {
@@ -113,23 +115,22 @@ export function readProtobufAs(
   reader: ParsedProtobuf,
   value: unknown,
 ): { ok: true } | { ok: false; reason: string } {
+  const w = writer.type;
+  const r = reader.type;
+  if (w === undefined || r === undefined)
+    return { ok: false, reason: 'one of the schemas defines no message' };
   let decoded: protobuf.Message;
   try {
-    const bytes = writer.type
-      .encode(writer.type.fromObject(value as Record<string, unknown>))
-      .finish();
-    decoded = reader.type.decode(bytes);
+    const bytes = w.encode(w.fromObject(value as Record<string, unknown>)).finish();
+    decoded = r.decode(bytes);
   } catch (error) {
     return { ok: false, reason: `decode failed: ${(error as Error).message}` };
   }
   const opts = { longs: String, enums: Number, defaults: true } as const;
-  const wrote = writer.type.toObject(
-    writer.type.fromObject(value as Record<string, unknown>),
-    opts,
-  );
-  const read = reader.type.toObject(decoded, opts);
-  for (const wf of writer.type.fieldsArray) {
-    const rf = reader.type.fieldsArray.find((f) => f.id === wf.id);
+  const wrote = w.toObject(w.fromObject(value as Record<string, unknown>), opts);
+  const read = r.toObject(decoded, opts);
+  for (const wf of w.fieldsArray) {
+    const rf = r.fieldsArray.find((f) => f.id === wf.id);
     if (rf === undefined || !(wf.name in (value as object))) continue;
     const textual = (f: protobuf.Field) => f.type === 'string' || f.type === 'bytes';
     const a = JSON.stringify(norm(wrote[wf.name], textual(wf)));
