@@ -186,3 +186,220 @@ describe('Avro decimal', () => {
     expect(bytesDec.validateEncoded(Buffer.from([0x04, 0x30, 0x39])).valid).toBe(true);
   });
 });
+
+describe('Avro unions with logical types', () => {
+  const v = new Validation();
+  const dateOrLong = v.compile({
+    format: 'avro',
+    schema: ['null', { type: 'int', logicalType: 'date' }, 'long'],
+  });
+
+  it('a date (an int) next to a long is a valid union, wrapped: both branches are usable', () => {
+    expect(dateOrLong.is(null)).toBe(true);
+    expect(dateOrLong.is({ int: 5 })).toBe(true);
+    expect(dateOrLong.is({ int: new Date(86_400_000) })).toBe(true);
+    expect(dateOrLong.is({ long: 5 })).toBe(true);
+    expect(dateOrLong.is({ long: 2 ** 40 })).toBe(true);
+    expect(dateOrLong.is({ int: 2 ** 40 })).toBe(false);
+    // A bare number could be either branch: ambiguous, as for ["int", "long"].
+    expect(dateOrLong.is(5)).toBe(false);
+    expect(v.compile({ format: 'avro', schema: ['null', 'int', 'long'] }).is({ long: 5 })).toBe(
+      true,
+    );
+  });
+
+  it('unions that stay unambiguous stay unwrapped', () => {
+    const optDate = v.compile({
+      format: 'avro',
+      schema: ['null', { type: 'int', logicalType: 'date' }],
+    });
+    expect(optDate.is(5)).toBe(true);
+    expect(optDate.is(new Date(0))).toBe(true);
+    const ts = v.compile({
+      format: 'avro',
+      schema: ['null', { type: 'long', logicalType: 'timestamp-millis' }, 'string'],
+    });
+    expect(ts.is(new Date(0))).toBe(true);
+    expect(ts.is('x')).toBe(true);
+  });
+
+  it('a decimal next to a string is wrapped, so "1.5" is not ambiguous', () => {
+    const u = v.compile({
+      format: 'avro',
+      schema: ['null', 'string', { type: 'bytes', logicalType: 'decimal', precision: 4, scale: 1 }],
+    });
+    expect(u.is({ string: '1.5' })).toBe(true);
+    expect(u.is({ bytes: '1.5' })).toBe(true);
+    expect(u.is({ bytes: '12345' })).toBe(false);
+  });
+
+  it('two branches of one type stay invalid, logical type or not (the specification)', () => {
+    for (const schema of [
+      [{ type: 'int', logicalType: 'date' }, 'int'],
+      ['null', { type: 'string', logicalType: 'uuid' }, 'string'],
+    ]) {
+      expect(() => v.compile({ format: 'avro', schema })).toThrow(
+        expect.objectContaining({ code: 'E_INVALID_SCHEMA' }),
+      );
+    }
+  });
+
+  it('wrapped values round-trip through the binary encoding', () => {
+    // union index 2 (long), zig-zag 5 → 0x0a
+    expect(dateOrLong.validateEncoded(Buffer.from([0x04, 0x0a])).valid).toBe(true);
+    expect(dateOrLong.validateEncoded(Buffer.from([0x06])).valid).toBe(false);
+  });
+});
+
+describe('Avro invalid logical types are ignored (the specification)', () => {
+  const v = new Validation();
+  const cases: Array<[string, unknown, unknown, unknown]> = [
+    // [what, schema, a value of the underlying type, a value it refuses]
+    [
+      'decimal without precision',
+      { type: 'bytes', logicalType: 'decimal' },
+      Buffer.alloc(40, 1),
+      '1.5',
+    ],
+    [
+      'decimal precision 0',
+      { type: 'bytes', logicalType: 'decimal', precision: 0 },
+      Buffer.from([1]),
+      1,
+    ],
+    [
+      'decimal precision 2.5',
+      { type: 'bytes', logicalType: 'decimal', precision: 2.5 },
+      Buffer.from([1]),
+      1,
+    ],
+    [
+      'decimal scale > precision',
+      { type: 'bytes', logicalType: 'decimal', precision: 2, scale: 3 },
+      Buffer.from([0x7f, 0xff]),
+      '0.1',
+    ],
+    [
+      'decimal negative scale',
+      { type: 'bytes', logicalType: 'decimal', precision: 2, scale: -1 },
+      Buffer.from([0x7f, 0xff]),
+      '0.1',
+    ],
+    [
+      'decimal precision beyond a fixed',
+      { type: 'fixed', name: 'Small', size: 2, logicalType: 'decimal', precision: 9 },
+      Buffer.from([0x7f, 0xff]),
+      '1',
+    ],
+    ['uuid on an int', { type: 'int', logicalType: 'uuid' }, 5, 'x'],
+    ['date on a string', { type: 'string', logicalType: 'date' }, 'not a date', 5],
+    [
+      'timestamp-millis on an int',
+      { type: 'int', logicalType: 'timestamp-millis' },
+      5,
+      new Date(0),
+    ],
+    ['time-micros on an int', { type: 'int', logicalType: 'time-micros' }, -1, 2 ** 40],
+    [
+      'decimal on a record',
+      { type: 'record', name: 'Rd', logicalType: 'decimal', fields: [] },
+      {},
+      1,
+    ],
+  ];
+
+  it.each(cases)(
+    '%s: the schema compiles and validates as its underlying type',
+    (_w, schema, ok, no) => {
+      const val = v.compile({ format: 'avro', schema });
+      expect(val.is(ok)).toBe(true);
+      expect(val.is(no)).toBe(false);
+    },
+  );
+
+  it('an ignored logical type is a custom property in the diff, with the reason', () => {
+    const d = v.diff(
+      { format: 'avro', schema: 'bytes' },
+      { format: 'avro', schema: { type: 'bytes', logicalType: 'decimal', scale: 2 } },
+    );
+    expect(d.changes.map((c) => c.rule)).toEqual(['AVRO_PROPERTY_CHANGED']);
+    expect(d.changes[0]?.message).toMatch(
+      /invalid logicalType is ignored: decimal needs an integer "precision"/,
+    );
+    const real = v.diff(
+      { format: 'avro', schema: 'bytes' },
+      { format: 'avro', schema: { type: 'bytes', logicalType: 'decimal', precision: 4 } },
+    );
+    expect(real.changes.map((c) => c.rule)).toContain('AVRO_LOGICAL_TYPE_CHANGED');
+  });
+});
+
+describe('Avro defaults of logical types are in the underlying JSON encoding', () => {
+  const v = new Validation();
+  const withDefault = (type: unknown, def: unknown) => ({
+    format: 'avro',
+    schema: {
+      type: 'record',
+      name: 'D',
+      fields: [
+        { name: 'k', type: 'int' },
+        { name: 'x', type, default: def },
+      ],
+    },
+  });
+  const valid: Array<[string, unknown, unknown]> = [
+    [
+      'decimal bytes: a string of code points',
+      { type: 'bytes', logicalType: 'decimal', precision: 4, scale: 2 },
+      '\u0000\u00ff',
+    ],
+    [
+      'decimal bytes beyond the precision',
+      { type: 'bytes', logicalType: 'decimal', precision: 1 },
+      '\u00ff\u00ff',
+    ],
+    [
+      'decimal fixed',
+      { type: 'fixed', name: 'Dx', size: 2, logicalType: 'decimal', precision: 4 },
+      '\u0000\u0001',
+    ],
+    [
+      'timestamp-millis: a long',
+      { type: 'long', logicalType: 'timestamp-millis' },
+      1_700_000_000_000,
+    ],
+    ['timestamp-micros: a long', { type: 'long', logicalType: 'timestamp-micros' }, 5],
+    ['date: an int', { type: 'int', logicalType: 'date' }, 19_000],
+    ['time-millis out of the day', { type: 'int', logicalType: 'time-millis' }, 86_400_000],
+    ['uuid: any string', { type: 'string', logicalType: 'uuid' }, 'x'],
+    ['a union whose first branch is logical', [{ type: 'int', logicalType: 'date' }, 'null'], 3],
+  ];
+
+  it.each(valid)(
+    '%s is a valid default, used when reading data without the field',
+    (_w, type, def) => {
+      const source = withDefault(type, def);
+      expect(() => v.compile(source)).not.toThrow();
+      // Data written without the field reads with the default.
+      const old = {
+        format: 'avro',
+        schema: { type: 'record', name: 'D', fields: [{ name: 'k', type: 'int' }] },
+      };
+      expect(v.checkCompatibility(source, [old], { level: 'BACKWARD' }).compatible).toBe(true);
+      expect(v.empiricalCheck(old, source, { samples: 5 }).compatible).toBe(true);
+    },
+  );
+
+  it('defaults that are not of the underlying type are still refused', () => {
+    for (const [type, def] of [
+      [{ type: 'long', logicalType: 'timestamp-millis' }, '2020-01-01T00:00:00Z'],
+      [{ type: 'bytes', logicalType: 'decimal', precision: 4, scale: 2 }, 1.5],
+      [{ type: 'int', logicalType: 'date' }, 2 ** 40],
+      [{ type: 'string', logicalType: 'uuid' }, 5],
+    ] as const) {
+      expect(() => v.compile(withDefault(type, def))).toThrow(
+        expect.objectContaining({ code: 'E_INVALID_SCHEMA' }),
+      );
+    }
+  });
+});

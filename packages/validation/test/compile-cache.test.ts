@@ -26,7 +26,7 @@ const avroFieldType = fc.oneof(
       type: 'bytes',
       logicalType: 'decimal',
       precision,
-      scale: Math.min(scale, precision),
+      scale,
     })),
   fc.tuple(fc.constantFrom(2, 4), fc.integer({ min: 1, max: 9 })).map(([size, precision]) => ({
     type: 'fixed',
@@ -95,13 +95,13 @@ describe('compiled-validator cache key', () => {
         pairs += checkCache(sources, (v) => avroProbes(v, sources));
         runs++;
       }),
-      { numRuns: 300, seed: 20260412 },
+      { numRuns: 200, seed: 20260412 },
     );
     console.log(
       `avro compile cache: ${runs} runs, ${pairs} pairs with one fingerprint and different verdicts, none shared a validator`,
     );
-    expect(pairs).toBeGreaterThan(40);
-  });
+    expect(pairs).toBeGreaterThan(30);
+  }, 60_000);
 
   it('the uuid/plain string case of the report', () => {
     const v = new Validation();

@@ -126,8 +126,11 @@ export function compareAvro(prev: AvroNode, next: AvroNode): FlaggedChange[] {
       emit(rule, ptr(path, 'type'), `type ${d(o)} → ${d(n)}`, b, f);
       return;
     }
-    if (o.attrs !== n.attrs && !jsonEqual(o.attrs, n.attrs))
-      emit('AVRO_PROPERTY_CHANGED', path, 'custom properties changed', false, false);
+    if (o.attrs !== n.attrs && !jsonEqual(o.attrs, n.attrs)) {
+      const ignored = n.ignoredLogicalType ?? o.ignoredLogicalType;
+      const note = ignored === undefined ? '' : ` (an invalid logicalType is ignored: ${ignored})`;
+      emit('AVRO_PROPERTY_CHANGED', path, `custom properties changed${note}`, false, false);
+    }
     if (o.kind === 'array') return walk(o.items, (n as typeof o).items, ptr(path, 'items'));
     if (o.kind === 'map') return walk(o.values, (n as typeof o).values, ptr(path, 'values'));
     if (o.kind === 'primitive') return;

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import avsc from 'avsc';
+import { logicalTypeProblem } from './schema.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -23,21 +23,68 @@ function resolveUnderlying(
   }
 }
 
+type CopyOptions = { coerce?: number; wrap?: number } | undefined;
+interface Copying {
+  _copy(value: unknown, opts?: CopyOptions): unknown;
+}
+interface Writing {
+  _write(tap: unknown, value: unknown): void;
+}
+const baseCopy = (avsc.types.LogicalType.prototype as unknown as Copying)._copy;
+
+/** An integer in [min, max) from a uniform `random()` in [0, 1). */
+export const randomInt = (random: () => number, min: number, max: number): number =>
+  min + Math.floor(random() * (max - min));
+
 /**
- * A logical type on the wrong underlying type must be ignored (the specification): throwing
- * here makes avsc fall back to the underlying type.
+ * The logical types Plinth enforces. The constructor throws when the specification calls the
+ * logical type invalid on this schema (wrong underlying type, bad precision or scale...), which
+ * makes avsc use the underlying type instead: an invalid logical type is ignored.
  */
-function requireUnderlying(t: avsc.types.LogicalType, name: string, typeName: string): void {
-  if (t.underlyingType.typeName !== typeName) throw new Error(`${name} needs ${typeName}`);
+export abstract class SpecLogicalType extends avsc.types.LogicalType {
+  /** The value kinds (avsc's union buckets) this type accepts; decides union wrapping. */
+  abstract readonly buckets: readonly string[];
+
+  constructor(schema: avsc.Schema, opts?: unknown) {
+    super(schema, opts);
+    const s = schema as { logicalType: string; precision?: unknown; scale?: unknown };
+    const under = this.underlyingType as unknown as { typeName: string; size?: number };
+    const problem = logicalTypeProblem(s.logicalType, under.typeName, { ...s, size: under.size });
+    if (problem !== undefined) throw new Error(problem);
+  }
+
+  /** A value of this type drawn with `random` (the empirical check's seeded generator). */
+  abstract sample(random: () => number): unknown;
+
+  /**
+   * Field defaults are written in the underlying type's JSON encoding (specification), so a
+   * default the logical constraint refuses (a `uuid` default `"x"`, a `decimal` default beyond
+   * the precision) is still a valid default: it is copied as the underlying value. Validation
+   * (`isValid`) never comes here.
+   */
+  protected _copy(value: unknown, opts?: CopyOptions): unknown {
+    const coerce = opts?.coerce;
+    if (coerce !== 2 && coerce !== 3 && this._toValue(value) === undefined) {
+      const under = this.underlyingType as unknown as Copying;
+      return this._fromValue(under._copy(value, opts));
+    }
+    return baseCopy.call(this, value, opts);
+  }
+
+  /**
+   * avsc encodes every record default once, up front: the same default is written as the
+   * underlying value. Everything else written has passed validation first.
+   */
+  protected _write(tap: unknown, value: unknown): void {
+    const v = this._toValue(value);
+    (this.underlyingType as unknown as Writing)._write(tap, v === undefined ? value : v);
+  }
 }
 
 /** `timestamp-millis`, `local-timestamp-millis`, `timestamp-micros`: a `Date` or a number. */
 function timestampType(unitsPerMs: number) {
-  return class extends avsc.types.LogicalType {
-    constructor(schema: avsc.Schema, opts?: unknown) {
-      super(schema, opts);
-      requireUnderlying(this, 'timestamp', 'long');
-    }
+  return class extends SpecLogicalType {
+    readonly buckets = ['number', 'object'];
     protected override _fromValue(v: unknown): unknown {
       return unitsPerMs === 1 ? new Date(v as number) : v;
     }
@@ -49,15 +96,17 @@ function timestampType(unitsPerMs: number) {
     protected override _resolve(type: avsc.Type): unknown {
       return resolveUnderlying(this, type, (v) => this._fromValue(v));
     }
+    sample(random: () => number): unknown {
+      // 1970 to 2100, whole milliseconds.
+      const ms = randomInt(random, 0, 4_102_444_800_000);
+      return unitsPerMs === 1 ? new Date(ms) : ms * unitsPerMs + randomInt(random, 0, unitsPerMs);
+    }
   };
 }
 
 /** `date`: days since the epoch; a `Date` (UTC midnight) or a number of days. */
-class DateType extends avsc.types.LogicalType {
-  constructor(schema: avsc.Schema, opts?: unknown) {
-    super(schema, opts);
-    requireUnderlying(this, 'date', 'int');
-  }
+class DateType extends SpecLogicalType {
+  readonly buckets = ['number', 'object'];
   protected override _fromValue(v: unknown): unknown {
     return v;
   }
@@ -69,15 +118,15 @@ class DateType extends avsc.types.LogicalType {
   protected override _resolve(type: avsc.Type): unknown {
     return resolveUnderlying(this, type, (v) => v);
   }
+  sample(random: () => number): unknown {
+    return randomInt(random, -25_000, 50_000);
+  }
 }
 
 /** `time-millis` / `time-micros`: a non-negative time of day. */
-function timeType(max: number, typeName: string) {
-  return class extends avsc.types.LogicalType {
-    constructor(schema: avsc.Schema, opts?: unknown) {
-      super(schema, opts);
-      requireUnderlying(this, 'time', typeName);
-    }
+function timeType(max: number) {
+  return class extends SpecLogicalType {
+    readonly buckets = ['number'];
     protected override _fromValue(v: unknown): unknown {
       return v;
     }
@@ -87,17 +136,19 @@ function timeType(max: number, typeName: string) {
     protected override _resolve(type: avsc.Type): unknown {
       return resolveUnderlying(this, type, (v) => v);
     }
-    override random(): never {
-      return Math.floor(Math.random() * max) as never;
+    sample(random: () => number): unknown {
+      return randomInt(random, 0, max);
     }
   };
 }
 
 /** `uuid` on a string: the value must be a UUID. */
-class UuidType extends avsc.types.LogicalType {
+class UuidType extends SpecLogicalType {
+  readonly buckets = ['string'];
   constructor(schema: avsc.Schema, opts?: unknown) {
     super(schema, opts);
-    requireUnderlying(this, 'uuid', 'string');
+    // A `uuid` on a fixed(16) is valid but holds raw bytes: nothing more to enforce.
+    if (this.underlyingType.typeName !== 'string') throw new Error('validated as its fixed');
   }
   protected override _fromValue(v: unknown): unknown {
     return typeof v === 'string' ? v : Buffer.isBuffer(v) ? v.toString('utf8') : v;
@@ -108,8 +159,11 @@ class UuidType extends avsc.types.LogicalType {
   protected override _resolve(type: avsc.Type): unknown {
     return resolveUnderlying(this, type, (v) => this._fromValue(v));
   }
-  override random(): never {
-    return randomUUID() as never;
+  sample(random: () => number): unknown {
+    const hex = Array.from({ length: 32 }, () => randomInt(random, 0, 16).toString(16)).join('');
+    // Version 4, variant 10xx.
+    const v = `${hex.slice(0, 12)}4${hex.slice(13, 16)}${'89ab'[randomInt(random, 0, 4)]}${hex.slice(17)}`;
+    return `${v.slice(0, 8)}-${v.slice(8, 12)}-${v.slice(12, 16)}-${v.slice(16, 20)}-${v.slice(20)}`;
   }
 }
 
@@ -146,21 +200,14 @@ const digits = (x: bigint) => (x < 0n ? -x : x).toString().length;
  * `decimal` on bytes or fixed: a Buffer holding the unscaled two's-complement value, or a number,
  * bigint or decimal string (converted with the schema's scale); the precision is enforced.
  */
-class DecimalType extends avsc.types.LogicalType {
+class DecimalType extends SpecLogicalType {
+  readonly buckets = ['buffer', 'number', 'string', 'bigint'];
+
   constructor(schema: avsc.Schema, opts?: unknown) {
-    super(schema, opts);
-    const t = this.underlyingType.typeName;
-    if (t !== 'bytes' && t !== 'fixed') throw new Error('decimal needs bytes or fixed');
-    const s = schema as { precision?: unknown; scale?: unknown };
-    const precision = s.precision;
-    const scale = s.scale ?? 0;
-    if (typeof precision !== 'number' || !Number.isInteger(precision) || precision < 1)
-      throw new Error('bad precision');
-    if (typeof scale !== 'number' || !Number.isInteger(scale) || scale < 0 || scale > precision)
-      throw new Error('bad scale');
-    const size =
-      t === 'fixed' ? (this.underlyingType as unknown as { size: number }).size : undefined;
-    decimals.set(this, { precision, scale, size });
+    super(schema, opts); // checked: bytes or fixed, 0 ≤ scale ≤ precision, precision fits
+    const s = schema as unknown as { precision: number; scale?: number };
+    const under = this.underlyingType as unknown as { size?: number };
+    decimals.set(this, { precision: s.precision, scale: s.scale ?? 0, size: under.size });
   }
   protected override _fromValue(v: unknown): unknown {
     return v;
@@ -188,10 +235,13 @@ class DecimalType extends avsc.types.LogicalType {
   protected override _resolve(type: avsc.Type): unknown {
     return resolveUnderlying(this, type, (v) => v);
   }
-  override random(): never {
+  sample(random: () => number): unknown {
     const spec = decimals.get(this) as DecimalSpec;
-    const max = 10 ** Math.min(spec.precision, 15);
-    return toTwos(BigInt(Math.floor((Math.random() - 0.5) * max)), spec.size) as never;
+    const n = randomInt(random, 1, spec.precision + 1);
+    let text = '';
+    for (let i = 0; i < n; i++) text += String(randomInt(random, 0, 10));
+    const unscaled = BigInt(text) * (random() < 0.5 ? -1n : 1n);
+    return toTwos(unscaled, spec.size);
   }
 }
 
@@ -204,8 +254,8 @@ export const LOGICAL_TYPES: Record<
   'local-timestamp-millis': timestampType(1),
   'timestamp-micros': timestampType(1000),
   date: DateType,
-  'time-millis': timeType(86_400_000, 'int'),
-  'time-micros': timeType(86_400_000_000, 'long'),
+  'time-millis': timeType(86_400_000),
+  'time-micros': timeType(86_400_000_000),
   uuid: UuidType,
   decimal: DecimalType,
 };

@@ -6,8 +6,9 @@ import { checkSize, seg } from '../../internal/json.js';
 import type { SchemaSource, ValidationIssue } from '../../types.js';
 import { parsingCanonicalForm } from './canonical.js';
 import { compareAvro } from './compare.js';
-import { LOGICAL_TYPES } from './logical-types.js';
+import { LOGICAL_TYPES, SpecLogicalType } from './logical-types.js';
 import { AvroResolver } from './resolve.js';
+import { sampleAvro } from './sample.js';
 import { type AvroNode, type AvroRegistry, parseAvro } from './schema.js';
 
 /** A parsed Avro schema: the typed graph, the avsc type, the Parsing Canonical Form. */
@@ -30,12 +31,58 @@ function toJson(schema: unknown, name: string, context: FormatContext): unknown 
   }
 }
 
+/** avsc's union buckets: the JavaScript kinds of value an unwrapped union tells apart. */
+function buckets(t: avsc.Type): readonly string[] {
+  if (t instanceof SpecLogicalType) return t.buckets;
+  const u = avsc.Type.isType(t, 'logical') ? (t as avsc.types.LogicalType).underlyingType : t;
+  switch (u.typeName) {
+    case 'int':
+    case 'long':
+    case 'float':
+    case 'double':
+      return ['number'];
+    case 'bytes':
+    case 'fixed':
+      return ['buffer'];
+    case 'enum':
+      return ['string'];
+    case 'map':
+    case 'record':
+    case 'error':
+      return ['object'];
+    default:
+      return [u.typeName];
+  }
+}
+
+/**
+ * Unions are unwrapped (plain values) unless two branches accept the same kind of value, as
+ * avsc's `auto` does, except that logical types count with what they accept (a `date` is an
+ * `int`, so `["null", {"type":"int","logicalType":"date"}, "long"]` is wrapped: `{ int: 5 }`,
+ * `{ long: 5 }`), where avsc leaves such unions unwrapped and then refuses every number.
+ */
+function unionHook(schema: avsc.Schema, opts: avsc.ForSchemaOptions): avsc.Type | undefined {
+  if (!Array.isArray(schema)) return undefined;
+  const types = schema.map((s) => avsc.Type.forSchema(s as avsc.Schema, opts));
+  const seen = new Set<string>();
+  let ambiguous = false;
+  for (const t of types) {
+    for (const b of buckets(t)) {
+      if (seen.has(b)) ambiguous = true;
+      seen.add(b);
+    }
+  }
+  const Union = ambiguous ? avsc.types.WrappedUnionType : avsc.types.UnwrappedUnionType;
+  return new (Union as unknown as new (t: avsc.Type[], o: unknown) => avsc.Type)(types, opts);
+}
+
 function avscType(schema: unknown, registry: Record<string, avsc.Type>, where: string): avsc.Type {
   try {
     return avsc.Type.forSchema(schema as avsc.Schema, {
       registry,
       wrapUnions: 'auto',
       logicalTypes: LOGICAL_TYPES as never,
+      typeHook: unionHook,
     });
   } catch (error) {
     return invalidSchema('avro', `${where}: ${(error as Error).message}`, '', error);
@@ -161,7 +208,7 @@ export const avroFormat: FormatPlugin<ParsedAvro> = {
     ) as unknown;
   },
   empirical: {
-    sample: (p, count) => Array.from({ length: count }, () => p.type.random() as unknown),
+    sample: (p, count, random) => sampleAvro(p.type, count, random),
     read: readAvroAs,
   },
 };

@@ -29,6 +29,8 @@ export type AvroPrimitive = (typeof PRIMITIVES)[number];
 interface Base {
   readonly logicalType?: string;
   readonly attrs: Readonly<Record<string, unknown>>;
+  /** Why the schema's `logicalType` is ignored (invalid by the specification), if it is. */
+  readonly ignoredLogicalType?: string;
 }
 export interface AvroNamed extends Base {
   readonly name: string; // full name
@@ -171,19 +173,28 @@ function parseNode(
   if (!isObject(s)) return bad('expected a type name, an object or a union array', where);
   const type = s.type;
   const logicalType = typeof s.logicalType === 'string' ? s.logicalType : undefined;
-  const base =
-    logicalType === undefined ? { attrs: extraAttrs(s) } : { logicalType, attrs: extraAttrs(s) };
+  /**
+   * The logical type as the specification has it: one that is invalid on this schema is ignored
+   * (the node is its underlying type; `logicalType` stays a custom attribute, and the reason is
+   * kept for diff messages).
+   */
+  const logical = (typeName: string): Base => {
+    const attrs = extraAttrs(s);
+    if (logicalType === undefined) return { attrs };
+    const problem = logicalTypeProblem(logicalType, typeName, s);
+    if (problem === undefined) return { logicalType, attrs };
+    return { attrs: { ...attrs, logicalType: s.logicalType }, ignoredLogicalType: problem };
+  };
   if (typeof type === 'string' && (PRIMITIVES as readonly string[]).includes(type)) {
-    checkLogical(logicalType, type, s, where);
-    return { kind: 'primitive', type: type as AvroPrimitive, ...base };
+    return { kind: 'primitive', type: type as AvroPrimitive, ...logical(type) };
   }
   if (type === 'array') {
     if (!('items' in s)) bad('an array needs "items"', where);
-    return { kind: 'array', items: next(s.items, at(where, 'items')), ...base };
+    return { kind: 'array', items: next(s.items, at(where, 'items')), ...logical(type) };
   }
   if (type === 'map') {
     if (!('values' in s)) bad('a map needs "values"', where);
-    return { kind: 'map', values: next(s.values, at(where, 'values')), ...base };
+    return { kind: 'map', values: next(s.values, at(where, 'values')), ...logical(type) };
   }
   if (type === 'record' || type === 'error' || type === 'enum' || type === 'fixed') {
     const short = checkName(s.name, where, type);
@@ -198,11 +209,15 @@ function parseNode(
     const aliases = Array.isArray(s.aliases)
       ? s.aliases.map((a, i) => qualify(checkName(a, at(at(where, 'aliases'), i), 'alias'), ns))
       : [];
-    const named = { name, aliases, ...(typeof s.doc === 'string' ? { doc: s.doc } : {}), ...base };
+    const named = {
+      name,
+      aliases,
+      ...(typeof s.doc === 'string' ? { doc: s.doc } : {}),
+      ...logical(type),
+    };
     if (type === 'fixed') {
       if (typeof s.size !== 'number' || !Number.isInteger(s.size) || s.size < 0)
         bad('a fixed needs a non-negative integer "size"', at(where, 'size'));
-      checkLogical(logicalType, 'fixed', s, where);
       const node: AvroNode = { kind: 'fixed', size: s.size, ...named };
       reg.set(name, node);
       return node;
@@ -268,20 +283,56 @@ function parseNode(
   return bad(`unknown type ${JSON.stringify(type)}`, at(where, 'type'));
 }
 
-function checkLogical(
-  logical: string | undefined,
-  type: string,
-  s: Record<string, unknown>,
-  where: Loc,
-): void {
-  if (logical !== 'decimal') return;
-  const precision = s.precision;
-  const scale = s.scale ?? 0;
-  if (type !== 'bytes' && type !== 'fixed') return;
+/** The underlying types each logical type of the specification (1.12) is defined on. */
+const LOGICAL_UNDERLYING: Record<string, readonly string[]> = {
+  decimal: ['bytes', 'fixed'],
+  'big-decimal': ['bytes'],
+  uuid: ['string', 'fixed'],
+  date: ['int'],
+  'time-millis': ['int'],
+  'time-micros': ['long'],
+  'timestamp-millis': ['long'],
+  'timestamp-micros': ['long'],
+  'timestamp-nanos': ['long'],
+  'local-timestamp-millis': ['long'],
+  'local-timestamp-micros': ['long'],
+  'local-timestamp-nanos': ['long'],
+  duration: ['fixed'],
+};
+
+/**
+ * Why a logical type is invalid on its schema, or undefined when it is valid or unknown (unknown
+ * logical types are ignored too, but carry no rule to break). The specification: an invalid
+ * logical type is ignored and the underlying type used. `decimal` needs an integer precision > 0
+ * that a fixed can hold and an integer scale in [0, precision]; `uuid` on a fixed needs 16 bytes,
+ * `duration` 12.
+ */
+export function logicalTypeProblem(
+  logical: string,
+  typeName: string,
+  s: { readonly precision?: unknown; readonly scale?: unknown; readonly size?: unknown },
+): string | undefined {
+  const allowed = Object.hasOwn(LOGICAL_UNDERLYING, logical)
+    ? LOGICAL_UNDERLYING[logical]
+    : undefined;
+  if (allowed === undefined) return undefined;
+  if (!allowed.includes(typeName))
+    return `${logical} needs ${allowed.join(' or ')}, not ${typeName}`;
+  if (logical === 'uuid' && typeName === 'fixed' && s.size !== 16)
+    return 'uuid needs a fixed of 16';
+  if (logical === 'duration' && s.size !== 12) return 'duration needs a fixed of 12';
+  if (logical !== 'decimal') return undefined;
+  const { precision, scale = 0 } = s;
   if (typeof precision !== 'number' || !Number.isInteger(precision) || precision < 1)
-    bad('decimal needs a positive integer "precision"', at(where, 'precision'));
+    return 'decimal needs an integer "precision" above 0';
   if (typeof scale !== 'number' || !Number.isInteger(scale) || scale < 0 || scale > precision)
-    bad('decimal "scale" must be an integer between 0 and precision', at(where, 'scale'));
+    return 'decimal "scale" must be an integer between 0 and the precision';
+  if (typeName === 'fixed' && typeof s.size === 'number') {
+    // The most digits a signed two's-complement value of `size` bytes always holds.
+    const max = Math.floor(Math.log10(2) * (8 * s.size - 1));
+    if (precision > max) return `a fixed of ${s.size} bytes holds at most ${max} decimal digits`;
+  }
+  return undefined;
 }
 
 /** The identity of a union branch: its full name, or its type for unnamed types. */
