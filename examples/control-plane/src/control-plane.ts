@@ -9,11 +9,10 @@ import { Validation } from '@plinth/validation';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { controlPlaneErrors } from './errors.js';
 import { DEFAULT_PIPELINES, toPipelineDefinitions, type PipelineSpec } from './pipelines.js';
-import { PROBLEM_CONTENT_TYPE, problem, toProblem } from './problems.js';
-import { registerArtifactRoutes } from './routes/artifacts.js';
+import { clientErrorHandler, drainBody, frameworkError, sendError } from './http-errors.js';
 import { registerConfluent } from './routes/confluent.js';
-import { registerPromotionRoutes } from './routes/promotion.js';
-import { registerValidationRoutes } from './routes/validation.js';
+import { checkQuery, setQuery, type RouteSpec } from './routes/route.js';
+import { ROUTE_TABLE, methodsAt } from './routes/table.js';
 import { ValidatorCache } from './validator-cache.js';
 
 export interface ControlPlaneOptions {
@@ -148,7 +147,8 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
       validators: new ValidatorCache(registry, validation),
       adminToken: o.adminToken,
     };
-    const app = buildApp(services, o);
+    const state = { closing: false };
+    const app = buildApp(services, o, state);
     let closing: Promise<void> | undefined;
     return {
       app,
@@ -158,6 +158,7 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
       },
       close() {
         closing ??= (async () => {
+          state.closing = true;
           await app.close(); // stops accepting; waits for in-flight requests
           await closeAllNow();
         })();
@@ -173,21 +174,55 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
 function buildApp(
   s: Services,
   o: ControlPlaneOptions & typeof DEFAULT_CONTROL_PLANE_OPTIONS,
+  state: { closing: boolean },
 ): FastifyInstance {
-  const app = Fastify({ logger: o.logger, bodyLimit: o.bodyLimit, return503OnClosing: true });
-  app.setErrorHandler((error, _req, reply) => {
-    const p = toProblem(error);
-    void reply.code(p.status).type(PROBLEM_CONTENT_TYPE).send(p);
+  const prefix = o.confluentPrefix;
+  const app = Fastify({
+    logger: o.logger,
+    bodyLimit: o.bodyLimit,
+    // Answered by the onRequest hook below, as a problem document.
+    return503OnClosing: false,
+    frameworkErrors: frameworkError(prefix),
+    clientErrorHandler: clientErrorHandler(prefix),
   });
+  app.addHook('onSend', async (req, reply) => {
+    // Answered before the body was read: drop the rest first, then answer and close.
+    if (req.raw.complete) return;
+    void reply.header('connection', 'close');
+    await drainBody(req.raw);
+  });
+  app.setErrorHandler((error, req, reply) => sendError(reply, req, prefix, error));
   app.setNotFoundHandler((req, reply) => {
-    const p = problem(404, 'E_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`);
-    void reply.code(404).type(PROBLEM_CONTENT_TYPE).send(p);
+    const path = req.url.split('?')[0] ?? '';
+    const allowed = methodsAt(path, prefix);
+    if (allowed.length > 0) {
+      void reply.header('allow', allowed.join(', '));
+      return sendError(
+        reply,
+        req,
+        prefix,
+        controlPlaneErrors.create(
+          'E_METHOD_NOT_ALLOWED',
+          `${req.method} is not allowed on ${path} (allowed: ${allowed.join(', ')})`,
+        ),
+      );
+    }
+    return sendError(
+      reply,
+      req,
+      prefix,
+      controlPlaneErrors.create('E_NOT_FOUND', `no route ${req.method} ${path}`),
+    );
   });
-  app.addHook('onRequest', async (req) => {
+  app.addHook('onRequest', async (req, reply) => {
+    if (state.closing) {
+      void reply.header('connection', 'close');
+      throw controlPlaneErrors.create('E_CLOSED', 'the service is shutting down');
+    }
     if (s.adminToken === undefined) return;
     if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return;
     if ((req.routeOptions.config as { readOnly?: boolean } | undefined)?.readOnly === true) return;
-    if (isConfluentRead(req.method, req.url, o.confluentPrefix)) return;
+    if (isConfluentRead(req.method, req.url, prefix)) return;
     if (!authorized(req.headers.authorization, s.adminToken)) {
       throw controlPlaneErrors.create(
         'E_UNAUTHENTICATED',
@@ -195,16 +230,20 @@ function buildApp(
       );
     }
   });
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async () => {
-    await s.store.kv.get('plinth.control-plane.ready');
-    return { status: 'ready' };
-  });
-  registerArtifactRoutes(app, s);
-  registerValidationRoutes(app, s);
-  registerPromotionRoutes(app, s);
-  registerConfluent(app, s, o.confluentPrefix);
+  for (const spec of ROUTE_TABLE.native) register(app, s, spec);
+  registerConfluent(app, s, prefix);
   return app;
+}
+
+/** One native route: its query is checked against the declaration before the handler runs. */
+function register(app: FastifyInstance, s: Services, spec: RouteSpec): void {
+  app.route({
+    method: spec.method,
+    url: spec.url,
+    config: { readOnly: spec.readOnly === true },
+    preValidation: async (req) => setQuery(req, checkQuery(spec, req.query)),
+    handler: async (req, reply) => spec.handler(s, req, reply),
+  });
 }
 
 /** Confluent lookups and compatibility checks are POSTs that change nothing. */

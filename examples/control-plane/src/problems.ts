@@ -18,6 +18,7 @@ const TYPE_BASE = 'https://plinth.dev/problems/';
 const STATUS: ReadonlyArray<readonly [RegExp, number]> = [
   [/^E_UNKNOWN_|^E_NOT_FOUND$|^E_BLOB_NOT_FOUND$|^E_NO_ROLLBACK_TARGET$/, 404],
   [/^E_UNAUTHENTICATED$/, 401],
+  [/^E_METHOD_NOT_ALLOWED$/, 405],
   [/^E_UNAUTHORIZED$/, 403],
   [/^E_READ_ONLY$/, 403],
   [/^E_(CONTENT|METADATA)_TOO_LARGE$|^E_LIMIT_EXCEEDED$/, 413],
@@ -49,9 +50,12 @@ const TITLES: Record<number, string> = {
   404: 'Not found',
   405: 'Method not allowed',
   409: 'Conflict',
+  408: 'Request timeout',
   413: 'Content too large',
+  414: 'URI too long',
   415: 'Unsupported media type',
   422: 'Unprocessable content',
+  431: 'Request header fields too large',
   500: 'Internal server error',
   503: 'Service unavailable',
 };

@@ -8,25 +8,6 @@ export function principalOf(req: FastifyRequest): string {
   return typeof v === 'string' && v.trim() !== '' ? v.trim() : 'admin';
 }
 
-export type Query = Record<string, string | undefined>;
-
-export const q = (req: FastifyRequest): Query => (req.query ?? {}) as Query;
-
-export function bool(value: string | undefined, name: string): boolean {
-  if (value === undefined || value === 'false') return false;
-  if (value === 'true' || value === '') return true;
-  throw controlPlaneErrors.create('E_INVALID_ARGUMENT', `${name} must be true or false`);
-}
-
-export function int(value: string | undefined, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 0) {
-    throw controlPlaneErrors.create('E_INVALID_ARGUMENT', `${name} must be a non-negative integer`);
-  }
-  return n;
-}
-
 /** The JSON body as an object (Fastify parsed it; anything else is a 400). */
 export function bodyOf(req: FastifyRequest): Record<string, unknown> {
   const b = req.body;

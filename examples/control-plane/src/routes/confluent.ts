@@ -22,7 +22,14 @@ export function registerConfluent(app: FastifyInstance, s: Services, prefix: str
         const path = (req.url.split('?')[0] ?? '').slice(prefix.length) || '/';
         const query = req.query as Record<string, string>;
         const call = () =>
-          handler({ method: req.method, path, query, headers: req.headers, body: req.body });
+          handler({
+            // HEAD is GET without the body (Fastify drops it).
+            method: req.method === 'HEAD' ? 'GET' : req.method,
+            path,
+            query,
+            headers: req.headers,
+            body: req.body,
+          });
         let res: ConfluentResponse;
         const cacheable =
           req.method === 'GET' &&
@@ -43,8 +50,10 @@ export function registerConfluent(app: FastifyInstance, s: Services, prefix: str
         }
         return reply.code(res.status).headers(res.headers).send(res.body);
       };
-      scope.route({ method: ['GET', 'POST', 'PUT', 'DELETE'], url: '/', handler: serve });
-      scope.route({ method: ['GET', 'POST', 'PUT', 'DELETE'], url: '/*', handler: serve });
+      // Every method reaches the handler, which answers 405 (Confluent's shape) for the wrong one.
+      const methods = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
+      scope.route({ method: methods, url: '/', handler: serve });
+      scope.route({ method: methods, url: '/*', handler: serve });
     },
     { prefix },
   );

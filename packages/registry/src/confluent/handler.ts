@@ -104,6 +104,14 @@ const ROUTES: Record<string, ReadonlyArray<readonly [string, Route]>> = {
   ],
 };
 
+/** Every route the handler serves (method and path, `*` = one segment), for hosts' route tables. */
+export const CONFLUENT_ROUTES: ReadonlyArray<{ readonly method: string; readonly path: string }> =
+  Object.freeze(
+    Object.entries(ROUTES).flatMap(([method, routes]) =>
+      routes.map(([path]) => Object.freeze({ method, path })),
+    ),
+  );
+
 function match(pattern: string, segments: readonly string[]): string[] | undefined {
   const parts = pattern === '' ? [] : pattern.split('/');
   if (parts.length !== segments.length) return undefined;

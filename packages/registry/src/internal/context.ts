@@ -54,6 +54,10 @@ export function mapStorageError(error: unknown): unknown {
   if (error.code === 'E_CLOSED') {
     return registryErrors.create('E_CLOSED', 'the store was closed', { cause: error });
   }
+  if (error.code === 'E_INVALID_QUERY') {
+    // A malformed page cursor (or bound) the caller passed through: their mistake, not the store's.
+    return registryErrors.create('E_INVALID_ARGUMENT', error.message, { cause: error });
+  }
   return registryErrors.create('E_STORAGE', `the metadata store failed: ${error.message}`, {
     cause: error,
     retryable: error.retryable,

@@ -3,6 +3,7 @@ import { Ajv2019 } from 'ajv/dist/2019.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { isObject } from '../../internal/json.js';
+import { isEcmaScriptRegex, userRegExpEngine } from './patterns.js';
 
 /** The JSON Schema drafts this package understands. */
 export type JsonSchemaDraft = 'draft-04' | 'draft-06' | 'draft-07' | '2019-09' | '2020-12';
@@ -33,12 +34,15 @@ export function createAjv(draft: JsonSchemaDraft, allErrors: boolean): AnyAjv {
     validateFormats: true,
     // Names that are not URIs (`address`) are accepted as `$ref` targets.
     addUsedSchema: false,
+    // Patterns from schemas run on RE2 (linear time), never on the backtracking engine.
+    code: { regExp: userRegExpEngine },
   };
   let ajv: AnyAjv;
   if (draft === '2019-09') ajv = new Ajv2019(options);
   else if (draft === '2020-12') ajv = new Ajv2020(options);
   else ajv = new Ajv(options);
   addFormats(ajv as Ajv);
+  ajv.addFormat('regex', isEcmaScriptRegex);
   return ajv;
 }
 

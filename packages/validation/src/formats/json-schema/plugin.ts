@@ -3,7 +3,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import { invalidSchema, validationErrors } from '../../errors.js';
 import type { CompiledCheck, FormatContext, FormatPlugin } from '../../format-plugin.js';
 import { VALID } from '../../format-plugin.js';
-import { checkDepth, checkSize, isObject } from '../../internal/json.js';
+import { checkDepth, checkSize, isObject, parseSchemaText } from '../../internal/json.js';
 import type { SchemaSource, ValidationIssue } from '../../types.js';
 import { compareJsonSchemas } from './compare.js';
 import {
@@ -14,6 +14,7 @@ import {
   type JsonSchemaDraft,
 } from './drafts.js';
 import { META_SCHEMAS } from './metaschemas.js';
+import { checkSchemaPatterns } from './patterns.js';
 import { DEFAULT_BASE_URI, ReferenceModel, type SchemaLocation, uriKey } from './refs.js';
 import { sampleJsonSchema } from './sample.js';
 
@@ -29,12 +30,7 @@ export interface ParsedJsonSchema {
 
 function prepare(schema: unknown, name: string, context: FormatContext): unknown {
   if (typeof schema === 'string') {
-    checkSize(schema.length, context.limits.maxSchemaSize, `JSON Schema ${name}`);
-    try {
-      schema = JSON.parse(schema) as unknown;
-    } catch (error) {
-      invalidSchema('json-schema', `${name} is not JSON (${(error as Error).message})`, '', error);
-    }
+    schema = parseSchemaText(schema, context.limits, 'json-schema', `JSON Schema ${name}`);
   }
   if (typeof schema !== 'boolean' && !isObject(schema)) {
     invalidSchema('json-schema', `${name} must be an object or a boolean`, '');
@@ -74,6 +70,7 @@ export function parseJsonSchema(source: SchemaSource, context: FormatContext): P
   const draft = detectDraft(raw);
   const schema = translate(raw);
   metaCheck(draft, schema, 'schema');
+  checkSchemaPatterns(schema);
   const refs = source.references ?? [];
   if (refs.length > context.limits.maxReferences) {
     throw validationErrors.create(
@@ -86,6 +83,7 @@ export function parseJsonSchema(source: SchemaSource, context: FormatContext): P
     const s = prepare(r.schema, `reference "${r.name}"`, context);
     const translated = translate(s, draft);
     metaCheck(draft, translated, `reference "${r.name}"`);
+    checkSchemaPatterns(translated);
     return { name: r.name, schema: translated };
   });
   let canonical = canonicalJson(normalize(raw));
