@@ -103,6 +103,7 @@ export function checkJsonLimits(
   const maxString = limits.maxStringLength ?? Infinity;
   const maxArray = limits.maxArrayLength ?? Infinity;
   const stack: Frame[] = [{ value, depth: 1, parent: undefined, key: '' }];
+  const seen = new Map<object, number>();
   while (stack.length > 0) {
     const frame = stack.pop() as Frame;
     const v = frame.value;
@@ -122,6 +123,11 @@ export function checkJsonLimits(
       continue;
     }
     if (typeof v !== 'object' || v === null) continue;
+    // A shared object is walked again only when reached deeper than before (or never, when
+    // depth is not limited), so sharing cannot make the walk exponential, nor a cycle endless.
+    const before = seen.get(v);
+    if (before !== undefined && (before >= frame.depth || maxDepth === Infinity)) continue;
+    seen.set(v, frame.depth);
     if (frame.depth > maxDepth) {
       throw limitExceeded('maxDepth', maxDepth, 'nests deeper', context, { path: pathOf(frame) });
     }
@@ -268,10 +274,9 @@ export function limitsOption<K extends string>(
       Object.entries(v).every(
         ([k, x]) =>
           (keys as readonly string[]).includes(k) &&
-          (x === undefined ||
-            (typeof x === 'number' &&
-              Number.isSafeInteger(x) &&
-              (x > 0 || (x === 0 && (allowZero as readonly string[]).includes(k))))),
+          typeof x === 'number' &&
+          Number.isSafeInteger(x) &&
+          (x > 0 || (x === 0 && (allowZero as readonly string[]).includes(k))),
       ),
   );
 }

@@ -97,6 +97,16 @@ describe('checkJsonLimits', () => {
     expect(String(e.details.path).split('/')).toHaveLength(65);
   });
 
+  it('walks shared objects in linear time and ends on a cycle without a depth limit', () => {
+    let shared: unknown = { leaf: 'x' };
+    for (let i = 0; i < 60; i++) shared = { a: shared, b: shared, c: shared };
+    expect(() => checkJsonLimits(shared, { maxDepth: 64 })).not.toThrow();
+    expect(thrown(() => checkJsonLimits(shared, { maxDepth: 30 })).details.limit).toBe('maxDepth');
+    const loop: unknown[] = [];
+    loop.push(loop);
+    expect(() => checkJsonLimits(loop, { maxStringLength: 5 })).not.toThrow();
+  });
+
   it('stops at the depth limit on a cycle and gives the pointer of long strings and keys', () => {
     const a: Record<string, unknown> = {};
     a.self = a;
