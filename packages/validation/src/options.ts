@@ -1,4 +1,12 @@
-import { check, noopLogger, resolveOptions, systemClock, type OptionSpec } from '@plinth/core';
+import {
+  check,
+  DEFAULT_LIMITS as CORE_LIMITS,
+  limitsOption,
+  noopLogger,
+  resolveOptions,
+  systemClock,
+  type OptionSpec,
+} from '@plinth/core';
 import type { ResolvedLimits } from './format-plugin.js';
 import type { CompatibilityLevel, ValidationLimits, ValidationOptions } from './types.js';
 
@@ -12,12 +20,15 @@ export const LEVELS: readonly CompatibilityLevel[] = [
   'FULL_TRANSITIVE',
 ];
 
-/** Defaults for {@link ValidationLimits}. */
+/**
+ * Defaults for {@link ValidationLimits}: the shared limits of `@plinth/core` under validation's
+ * names (`maxSchemaSize` is core's `maxDocumentSize`, `maxSchemaDepth` its `maxDepth`).
+ */
 export const DEFAULT_LIMITS: ResolvedLimits = Object.freeze({
   /** @default 1_048_576 */
-  maxSchemaSize: 1_048_576,
+  maxSchemaSize: CORE_LIMITS.maxDocumentSize,
   /** @default 64 */
-  maxSchemaDepth: 64,
+  maxSchemaDepth: CORE_LIMITS.maxDepth,
   /** @default 16_777_216 */
   maxPayloadBytes: 16_777_216,
   /** @default 0 (not checked) */
@@ -25,8 +36,10 @@ export const DEFAULT_LIMITS: ResolvedLimits = Object.freeze({
   /** @default 100 */
   maxIssues: 100,
   /** @default 256 */
-  maxReferences: 256,
+  maxReferences: CORE_LIMITS.maxReferences,
 });
+
+const LIMIT_KEYS = Object.keys(DEFAULT_LIMITS) as (keyof ResolvedLimits)[];
 
 /** Defaults for {@link ValidationOptions}. */
 export const DEFAULT_VALIDATION_OPTIONS = Object.freeze({
@@ -60,15 +73,8 @@ const SPEC: OptionSpec<ValidationOptions> = {
   defaultLevel: check.oneOf(LEVELS),
   protobufStrictness: check.oneOf(['WIRE', 'WIRE_JSON', 'FILE'] as const),
   jsonSchemaPolicy: check.oneOf(['strict', 'lenient'] as const),
-  limits: check.custom<ValidationLimits>(
-    'an object of non-negative integers (maxSchemaSize, maxSchemaDepth, maxPayloadBytes, maxValueDepth, maxIssues, maxReferences)',
-    (v) =>
-      typeof v === 'object' &&
-      v !== null &&
-      Object.entries(v).every(
-        ([k, x]) => k in DEFAULT_LIMITS && typeof x === 'number' && Number.isInteger(x) && x >= 0,
-      ),
-  ),
+  // 0 keeps its documented meaning (maxValueDepth: not checked) and is accepted as before.
+  limits: limitsOption(LIMIT_KEYS, LIMIT_KEYS),
   formats: check.custom(
     'an array of format plug-ins ({ format, parse, canonicalForm, compile })',
     (v) =>

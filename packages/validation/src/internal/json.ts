@@ -1,4 +1,7 @@
-import { validationErrors } from '../errors.js';
+import { checkJsonLimits, isPlinthError, limitExceeded, parseJson } from '@plinth/core';
+import { invalidSchema } from '../errors.js';
+
+const PKG = '@plinth/validation';
 
 /** Escapes one JSON-pointer segment (RFC 6901). */
 export function seg(key: string | number): string {
@@ -15,28 +18,16 @@ export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** Validation's names of the shared limits, so errors name the option a user can raise. */
+const NAMES = { maxDepth: 'maxSchemaDepth', maxDocumentSize: 'maxSchemaSize' } as const;
+
 /**
  * Throws `E_LIMIT_EXCEEDED` when `value` nests deeper than `maxDepth` (iterative: a hostile
- * document cannot overflow the stack here).
+ * document cannot overflow the stack here). `0` means not checked.
  */
 export function checkDepth(value: unknown, maxDepth: number, what: string): void {
-  if (maxDepth <= 0 || typeof value !== 'object' || value === null) return;
-  const stack: Array<[unknown, number]> = [[value, 1]];
-  const seen = new Set<object>();
-  while (stack.length > 0) {
-    const [v, d] = stack.pop() as [unknown, number];
-    if (typeof v !== 'object' || v === null || seen.has(v)) continue;
-    if (d > maxDepth) {
-      throw validationErrors.create(
-        'E_LIMIT_EXCEEDED',
-        `${what} nests deeper than limits.maxSchemaDepth/maxValueDepth (${maxDepth})`,
-        { details: { limit: 'depth', max: maxDepth } },
-      );
-    }
-    seen.add(v);
-    const children = Array.isArray(v) ? v : Object.values(v);
-    for (const c of children) if (typeof c === 'object' && c !== null) stack.push([c, d + 1]);
-  }
+  if (maxDepth <= 0) return;
+  checkJsonLimits(value, { maxDepth }, { package: PKG, what, names: NAMES });
 }
 
 /** Depth of a value, stopping early past `max` (returns max + 1 then). */
@@ -55,11 +46,46 @@ export function depthExceeds(value: unknown, max: number): boolean {
 /** Throws `E_LIMIT_EXCEEDED` when a schema's text is longer than `max`. */
 export function checkSize(size: number, max: number, what: string): void {
   if (size > max) {
-    throw validationErrors.create(
-      'E_LIMIT_EXCEEDED',
-      `${what} is ${size} characters, more than limits.maxSchemaSize (${max})`,
-      { details: { limit: 'maxSchemaSize', max, size } },
+    throw limitExceeded(
+      'maxDocumentSize',
+      max,
+      `is ${size} characters`,
+      { package: PKG, what, names: NAMES },
+      { size },
     );
+  }
+}
+
+/**
+ * Parses schema text with the limits checked first (size, then nesting depth by a scan of the
+ * brackets, before any object is built); text that is not JSON is `E_INVALID_SCHEMA`.
+ */
+export function parseSchemaText(
+  text: string,
+  limits: { readonly maxSchemaSize: number; readonly maxSchemaDepth: number },
+  format: string,
+  what: string,
+): unknown {
+  try {
+    return parseJson(
+      text,
+      {
+        ...(limits.maxSchemaSize > 0 && { maxDocumentSize: limits.maxSchemaSize }),
+        ...(limits.maxSchemaDepth > 0 && { maxDepth: limits.maxSchemaDepth }),
+      },
+      { package: PKG, what, names: NAMES },
+    );
+  } catch (error) {
+    if (isPlinthError(error, 'E_INVALID_ARGUMENT')) {
+      const cause = (error as { cause?: unknown }).cause;
+      return invalidSchema(
+        format,
+        `${what} is not JSON (${(cause as Error | undefined)?.message ?? error.message})`,
+        '',
+        cause,
+      );
+    }
+    throw error;
   }
 }
 

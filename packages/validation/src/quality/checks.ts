@@ -1,3 +1,4 @@
+import { compileUserPattern, type UserPattern } from '@plinth/core';
 import { validationErrors } from '../errors.js';
 import { compileExpression } from '../rules/expression.js';
 import type { Validator } from '../types.js';
@@ -123,6 +124,19 @@ const isMissing = (v: unknown, empty: boolean) =>
   v === undefined ||
   (empty && ((typeof v === 'string' && v.trim() === '') || (Array.isArray(v) && v.length === 0)));
 
+/**
+ * A string pattern comes from configuration (user data): it runs on the linear-time engine. A
+ * `RegExp` object is the host's own code and runs as given.
+ */
+function userPattern(i: number, pattern: string): UserPattern {
+  try {
+    return compileUserPattern(pattern, 'u', { package: '@plinth/validation' });
+  } catch (error) {
+    const reason = (error as { details?: { reason?: string } }).details?.reason ?? String(error);
+    return bad(i, `pattern ${JSON.stringify(pattern)} cannot be used: ${reason}`);
+  }
+}
+
 function bad(i: number, message: string): never {
   throw validationErrors.create('E_INVALID_ARGUMENT', `quality check [${i}]: ${message}`, {
     details: { check: i },
@@ -177,7 +191,7 @@ export function compileCheck(c: QualityCheck, i: number, now: () => number): Com
         c.pattern === undefined
           ? undefined
           : typeof c.pattern === 'string'
-            ? new RegExp(c.pattern, 'u')
+            ? userPattern(i, c.pattern)
             : c.pattern;
       const fmt = c.format === undefined ? undefined : FORMATS[c.format];
       if (c.format !== undefined && fmt === undefined) bad(i, `unknown format "${c.format}"`);

@@ -1,3 +1,4 @@
+import { compileUserPattern, type UserPattern } from '@plinth/core';
 import { validationErrors } from '../errors.js';
 import { type Node, parseExpression } from './expression-parser.js';
 
@@ -88,7 +89,7 @@ function eq(a: unknown, b: unknown): boolean {
   return a === b;
 }
 
-function regex(pattern: unknown, src: string): RegExp {
+function regex(pattern: unknown, src: string): UserPattern {
   if (typeof pattern !== 'string' || pattern.length > MAX_PATTERN) {
     throw validationErrors.create(
       'E_EXPRESSION_SYNTAX',
@@ -97,12 +98,14 @@ function regex(pattern: unknown, src: string): RegExp {
     );
   }
   try {
-    return new RegExp(pattern, 'u');
+    // Linear-time matching: a rule's pattern comes from user data.
+    return compileUserPattern(pattern, 'u', { package: '@plinth/validation' });
   } catch (error) {
+    const reason = (error as { details?: { reason?: string } }).details?.reason;
     throw validationErrors.create(
       'E_EXPRESSION_SYNTAX',
-      `expression ${JSON.stringify(src)}: bad pattern ${JSON.stringify(pattern)}`,
-      { details: { expression: src }, cause: error },
+      `expression ${JSON.stringify(src)}: bad pattern ${JSON.stringify(pattern)}${reason === undefined ? '' : ` (${reason})`}`,
+      { details: { expression: src, pattern }, cause: error },
     );
   }
 }
