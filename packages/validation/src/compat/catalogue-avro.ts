@@ -208,7 +208,7 @@ export function defineAvroRules(): void {
   );
   av(
     'AVRO_NAME_MISMATCH',
-    'Resolution: named types differ in (unqualified) name and the reader has no matching alias.',
+    "Resolution: named types differ in (unqualified) name and no reader alias is the writer's full name.",
     rec([]),
     { type: 'record', name: 'S', fields: [] },
     'backward',
@@ -225,6 +225,16 @@ export function defineAvroRules(): void {
     'Resolution: the writer has symbols the reader lacks and the reader enum has no default.',
     { type: 'enum', name: 'E', symbols: ['A', 'B'] },
     { type: 'enum', name: 'E', symbols: ['A'] },
+    'backward',
+  );
+  av(
+    'AVRO_FIELD_ALIAS_AMBIGUOUS',
+    'Resolution: a reader field matches several writer fields through its name and aliases.',
+    rec([
+      { name: 'a', type: 'int' },
+      { name: 'b', type: 'int' },
+    ]),
+    rec([{ name: 'a', aliases: ['b'], type: 'int' }]),
     'backward',
   );
   av(

@@ -72,8 +72,50 @@ function unionHook(schema: avsc.Schema, opts: avsc.ForSchemaOptions): avsc.Type 
       seen.add(b);
     }
   }
-  const Union = ambiguous ? avsc.types.WrappedUnionType : avsc.types.UnwrappedUnionType;
+  const Union = ambiguous ? avsc.types.WrappedUnionType : UnwrappedUnion;
   return new (Union as unknown as new (t: avsc.Type[], o: unknown) => avsc.Type)(types, opts);
+}
+
+interface Tap {
+  writeLong(n: number): void;
+}
+interface UnionInternals {
+  readonly types: readonly avsc.Type[];
+  _getIndex(value: unknown): number | undefined;
+}
+const BaseUnwrapped = avsc.types.UnwrappedUnionType as unknown as new (
+  t: avsc.Type[],
+  o: unknown,
+) => avsc.Type;
+
+type Internal = { _write(t: Tap, v: unknown): void; _copy(v: unknown, o?: unknown): unknown };
+const unwrappedProto = avsc.types.UnwrappedUnionType.prototype as unknown as Internal;
+
+/**
+ * An unwrapped union that can also copy and write a logical branch's default: defaults are in
+ * the underlying type's encoding (a `uuid` default `"s"`), and avsc copies and encodes every
+ * record default up front. Only copying and writing fall back to the underlying type, never
+ * validation.
+ */
+class UnwrappedUnion extends BaseUnwrapped {
+  #fallback(value: unknown): number {
+    const self = this as unknown as UnionInternals;
+    if (self._getIndex(value) !== undefined) return -1;
+    return self.types.findIndex(
+      (t) => t instanceof SpecLogicalType && t.underlyingType.isValid(value),
+    );
+  }
+  _write(tap: Tap, value: unknown): void {
+    const i = this.#fallback(value);
+    if (i < 0) return unwrappedProto._write.call(this, tap, value);
+    tap.writeLong(i);
+    ((this as unknown as UnionInternals).types[i] as unknown as Internal)._write(tap, value);
+  }
+  _copy(value: unknown, opts?: { coerce?: number; wrap?: number }): unknown {
+    const i = opts?.coerce || opts?.wrap ? -1 : this.#fallback(value);
+    if (i < 0) return unwrappedProto._copy.call(this, value, opts);
+    return ((this as unknown as UnionInternals).types[i] as unknown as Internal)._copy(value, opts);
+  }
 }
 
 function avscType(schema: unknown, registry: Record<string, avsc.Type>, where: string): avsc.Type {

@@ -20,24 +20,35 @@ function describe(n: AvroNode): string {
   return n.kind;
 }
 
-/** Whether the writer's name is the reader's name or one of its aliases (unqualified). */
+/**
+ * Whether a reader named type reads a writer one: the same unqualified name (the specification
+ * matches names without namespaces), or a reader alias that is the writer's full name (aliases
+ * are full names, qualified by the reader's namespace). This is Java Avro's
+ * `SchemaCompatibility.schemaNameEquals`, which Confluent's registry uses.
+ */
 export function namesMatch(
   reader: AvroNode & { name: string; aliases: readonly string[] },
   writer: { name: string },
 ): boolean {
-  const w = unqualify(writer.name);
-  return unqualify(reader.name) === w || reader.aliases.some((a) => unqualify(a) === w);
+  return unqualify(reader.name) === unqualify(writer.name) || reader.aliases.includes(writer.name);
 }
 
-/** The writer field a reader field reads: same name, or one of the reader field's aliases. */
+/** Every writer field a reader field could read: its own name, then its aliases. */
+export function writerFieldsFor(rf: AvroField, writerFields: readonly AvroField[]): AvroField[] {
+  const out: AvroField[] = [];
+  for (const name of [rf.name, ...rf.aliases]) {
+    const wf = writerFields.find((f) => f.name === name);
+    if (wf !== undefined && !out.includes(wf)) out.push(wf);
+  }
+  return out;
+}
+
+/** The writer field a reader field reads (the first match; resolution refuses several). */
 export function writerFieldFor(
   rf: AvroField,
   writerFields: readonly AvroField[],
 ): AvroField | undefined {
-  return (
-    writerFields.find((wf) => wf.name === rf.name) ??
-    writerFields.find((wf) => rf.aliases.includes(wf.name))
-  );
+  return writerFieldsFor(rf, writerFields)[0];
 }
 
 export class AvroResolver {
@@ -154,9 +165,16 @@ export class AvroResolver {
         try {
           r.fields.forEach((rf, i) => {
             if (stopEarly && out.length > 0) return;
-            const wf = writerFieldFor(rf, wr.fields);
+            const matches = writerFieldsFor(rf, wr.fields);
+            const wf = matches[0];
             const fp = at(at(path, 'fields'), i);
-            if (wf === undefined) {
+            if (matches.length > 1) {
+              fail(
+                'AVRO_FIELD_ALIAS_AMBIGUOUS',
+                `reader field ${r.name}.${rf.name} matches writer fields ${matches.map((m) => m.name).join(' and ')} (by name and aliases)`,
+                fp,
+              );
+            } else if (wf === undefined) {
               if (!rf.hasDefault)
                 fail(
                   'AVRO_READER_FIELD_MISSING_DEFAULT',

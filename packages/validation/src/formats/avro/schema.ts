@@ -142,8 +142,10 @@ function parseNode(
       },
     );
   }
-  const next = (x: unknown, w: Loc, ns = namespace) =>
+  // The namespace is passed explicitly: `undefined` is the null namespace, not "inherit".
+  const nextIn = (x: unknown, w: Loc, ns: string | undefined) =>
     parseNode(x, w, ns, reg, depth + 1, maxDepth, pending);
+  const next = (x: unknown, w: Loc) => nextIn(x, w, namespace);
   if (typeof s === 'string') {
     if ((PRIMITIVES as readonly string[]).includes(s)) return BARE.get(s) as AvroNode;
     const found = reg.get(qualify(s, namespace)) ?? reg.get(s);
@@ -198,12 +200,15 @@ function parseNode(
   }
   if (type === 'record' || type === 'error' || type === 'enum' || type === 'fixed') {
     const short = checkName(s.name, where, type);
-    const ns =
-      typeof s.namespace === 'string' && s.namespace !== '' && !short.includes('.')
-        ? s.namespace
-        : short.includes('.')
-          ? short.slice(0, short.lastIndexOf('.'))
-          : namespace;
+    // A dotted name carries its namespace; else "namespace" (the empty string is the null
+    // namespace); else the enclosing one.
+    const ns = short.includes('.')
+      ? short.slice(0, short.lastIndexOf('.'))
+      : typeof s.namespace === 'string'
+        ? s.namespace === ''
+          ? undefined
+          : s.namespace
+        : namespace;
     const name = qualify(short, ns);
     if (reg.has(name)) bad(`type "${name}" is defined twice`, at(where, 'name'));
     const aliases = Array.isArray(s.aliases)
@@ -254,7 +259,7 @@ function parseNode(
       if (seen.has(fname)) bad(`field "${fname}" is defined twice`, at(fw, 'name'));
       seen.add(fname);
       if (!('type' in f)) bad(`field "${fname}" needs a "type"`, fw);
-      const ftype = next(f.type, at(fw, 'type'), ns);
+      const ftype = nextIn(f.type, at(fw, 'type'), ns);
       const order = typeof f.order === 'string' ? f.order : 'ascending';
       if (!['ascending', 'descending', 'ignore'].includes(order))
         bad('field "order" must be ascending, descending or ignore', at(fw, 'order'));
