@@ -9,7 +9,13 @@ import { Validation } from '@plinth/validation';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { controlPlaneErrors } from './errors.js';
 import { DEFAULT_PIPELINES, toPipelineDefinitions, type PipelineSpec } from './pipelines.js';
-import { clientErrorHandler, drainBody, frameworkError, sendError } from './http-errors.js';
+import {
+  clientErrorHandler,
+  connectHandler,
+  drainBody,
+  frameworkError,
+  sendError,
+} from './http-errors.js';
 import { registerConfluent } from './routes/confluent.js';
 import { checkQuery, setQuery, type RouteSpec } from './routes/route.js';
 import { ROUTE_TABLE, methodsAt } from './routes/table.js';
@@ -185,6 +191,7 @@ function buildApp(
     frameworkErrors: frameworkError(prefix),
     clientErrorHandler: clientErrorHandler(prefix),
   });
+  app.server.on('connect', connectHandler(prefix));
   app.addHook('onSend', async (req, reply) => {
     // Answered before the body was read: drop the rest first, then answer and close.
     if (req.raw.complete) return;

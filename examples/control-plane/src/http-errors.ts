@@ -89,6 +89,19 @@ export function clientErrorHandler(confluentPrefix: string) {
   };
 }
 
+/** CONNECT (proxy tunnels) reaches Node's 'connect' event, not Fastify: answer 405 there. */
+export function connectHandler(confluentPrefix: string) {
+  return (req: IncomingMessage, socket: Socket): void => {
+    const p = problem(405, 'E_METHOD_NOT_ALLOWED', 'CONNECT is not served: this is not a proxy');
+    const doc = errorDocument(pathOf(req.url ?? ''), confluentPrefix, p);
+    socket.write(
+      `HTTP/1.1 405 Method Not Allowed\r\nContent-Type: ${doc.contentType}\r\n` +
+        `Content-Length: ${Buffer.byteLength(doc.body)}\r\nConnection: close\r\n\r\n${doc.body}`,
+    );
+    lingerThenClose(socket);
+  };
+}
+
 /**
  * Half-closes `socket` once its pending writes are out, then keeps reading and dropping what the
  * client still sends (up to {@link LINGER}) before destroying it. Closing a socket with unread
