@@ -373,6 +373,7 @@ describe('Avro defaults of logical types are in the underlying JSON encoding', (
     ['time-millis out of the day', { type: 'int', logicalType: 'time-millis' }, 86_400_000],
     ['uuid: any string', { type: 'string', logicalType: 'uuid' }, 'x'],
     ['a union whose first branch is logical', [{ type: 'int', logicalType: 'date' }, 'null'], 3],
+    ['a uuid first in a union: any string', [{ type: 'string', logicalType: 'uuid' }, 'null'], 's'],
   ];
 
   it.each(valid)(

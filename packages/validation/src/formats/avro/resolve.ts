@@ -34,7 +34,7 @@ export function namesMatch(
 }
 
 /** Every writer field a reader field could read: its own name, then its aliases. */
-export function writerFieldsFor(rf: AvroField, writerFields: readonly AvroField[]): AvroField[] {
+function writerFieldsFor(rf: AvroField, writerFields: readonly AvroField[]): AvroField[] {
   const out: AvroField[] = [];
   for (const name of [rf.name, ...rf.aliases]) {
     const wf = writerFields.find((f) => f.name === name);
