@@ -34,6 +34,9 @@ export function createAjv(draft: JsonSchemaDraft, allErrors: boolean): AnyAjv {
     validateFormats: true,
     // Names that are not URIs (`address`) are accepted as `$ref` targets.
     addUsedSchema: false,
+    // Schemas are checked against their meta-schema once, at parse time (a custom `$schema`
+    // need not be known to ajv).
+    validateSchema: false,
     // Patterns from schemas run on RE2 (linear time), never on the backtracking engine.
     code: { regExp: userRegExpEngine },
   };

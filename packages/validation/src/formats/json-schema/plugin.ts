@@ -13,9 +13,17 @@ import {
   fromDraft06,
   type JsonSchemaDraft,
 } from './drafts.js';
+import { customMetaSchema, interpreterReason, SchemaInterpreter } from './interpreter.js';
 import { META_SCHEMAS } from './metaschemas.js';
 import { checkSchemaPatterns } from './patterns.js';
-import { DEFAULT_BASE_URI, ReferenceModel, type SchemaLocation, uriKey } from './refs.js';
+import {
+  DEFAULT_BASE_URI,
+  draftOfMetaSchema,
+  ReferenceModel,
+  resolveUri,
+  type SchemaLocation,
+  uriKey,
+} from './refs.js';
 import { sampleJsonSchema } from './sample.js';
 
 /** A parsed JSON Schema: the draft, the (draft-04-translated) document and its references. */
@@ -26,6 +34,8 @@ export interface ParsedJsonSchema {
   readonly canonical: string;
   /** Where every subschema lives and what every reference points to (one per parsed schema). */
   readonly model: ReferenceModel;
+  /** Names of the references the schema reaches through its references (directly or not). */
+  readonly reachable: ReadonlySet<string>;
 }
 
 function prepare(schema: unknown, name: string, context: FormatContext): unknown {
@@ -50,11 +60,20 @@ function translate(schema: unknown, inherited?: JsonSchemaDraft): unknown {
 
 const metaAjv = new Map<JsonSchemaDraft, ReturnType<typeof createAjv>>();
 
+/** The meta-schema ajv checks a (translated) schema of each draft against. */
+const META_URI: Record<JsonSchemaDraft, string> = {
+  'draft-04': 'http://json-schema.org/draft-07/schema',
+  'draft-06': 'http://json-schema.org/draft-07/schema',
+  'draft-07': 'http://json-schema.org/draft-07/schema',
+  '2019-09': 'https://json-schema.org/draft/2019-09/schema',
+  '2020-12': 'https://json-schema.org/draft/2020-12/schema',
+};
+
 function metaCheck(draft: JsonSchemaDraft, schema: unknown, name: string): void {
   if (typeof schema === 'boolean') return;
   let ajv = metaAjv.get(draft);
   if (ajv === undefined) metaAjv.set(draft, (ajv = createAjv(draft, false)));
-  const ok = ajv.validateSchema(schema as object);
+  const ok = ajv.validate(META_URI[draft], schema);
   if (ok !== true) {
     const e = ajv.errors?.[0];
     invalidSchema(
@@ -65,12 +84,36 @@ function metaCheck(draft: JsonSchemaDraft, schema: unknown, name: string): void 
   }
 }
 
+/**
+ * The draft a schema is written in: its `$schema` when that names a draft; when it names a
+ * custom meta-schema among the references, that meta-schema's draft (followed a few hops);
+ * `inherited` (draft-07 for a root) when it says nothing.
+ */
+function draftOf(
+  schema: unknown,
+  references: ReadonlyArray<{ readonly name: string; readonly schema: unknown }>,
+  inherited: JsonSchemaDraft,
+): JsonSchemaDraft {
+  let cur = schema;
+  for (let hop = 0; hop < 8; hop++) {
+    const uri = isObject(cur) ? cur.$schema : undefined;
+    if (typeof uri !== 'string') return hop === 0 ? inherited : detectDraft(cur);
+    const known = draftOfMetaSchema(uri);
+    if (known !== undefined) return known;
+    const key = uriKey(uri);
+    const meta = references.find((r) => {
+      if (uriKey(r.name) === key) return true;
+      const id = isObject(r.schema) ? r.schema.$id : undefined;
+      return typeof id === 'string' && uriKey(resolveUri(r.name, id)) === key;
+    });
+    if (meta === undefined) return detectDraft(cur);
+    cur = meta.schema;
+  }
+  return detectDraft(cur);
+}
+
 export function parseJsonSchema(source: SchemaSource, context: FormatContext): ParsedJsonSchema {
   const raw = prepare(source.schema, 'schema', context);
-  const draft = detectDraft(raw);
-  const schema = translate(raw);
-  metaCheck(draft, schema, 'schema');
-  checkSchemaPatterns(schema);
   const refs = source.references ?? [];
   if (refs.length > context.limits.maxReferences) {
     throw validationErrors.create(
@@ -79,10 +122,18 @@ export function parseJsonSchema(source: SchemaSource, context: FormatContext): P
       { details: { limit: 'maxReferences' } },
     );
   }
-  const references = refs.map((r) => {
-    const s = prepare(r.schema, `reference "${r.name}"`, context);
-    const translated = translate(s, draft);
-    metaCheck(draft, translated, `reference "${r.name}"`);
+  const rawRefs = refs.map((r) => ({
+    name: r.name,
+    schema: prepare(r.schema, `reference "${r.name}"`, context),
+  }));
+  const draft = draftOf(raw, rawRefs, 'draft-07');
+  const schema = translate(raw, draft);
+  metaCheck(draft, schema, 'schema');
+  checkSchemaPatterns(schema);
+  const references = rawRefs.map((r) => {
+    const own = draftOf(r.schema, rawRefs, draft);
+    const translated = translate(r.schema, own);
+    metaCheck(own, translated, `reference "${r.name}"`);
     checkSchemaPatterns(translated);
     return { name: r.name, schema: translated };
   });
@@ -96,8 +147,8 @@ export function parseJsonSchema(source: SchemaSource, context: FormatContext): P
     });
   }
   const model = new ReferenceModel(schema, references, draft);
-  checkRefs(model);
-  return { draft, schema, references, canonical, model };
+  const reachable = checkRefs(model);
+  return { draft, schema, references, canonical, model, reachable };
 }
 
 /**
@@ -170,9 +221,7 @@ function addMetaSchemas(ajv: AnyAjv, model: ReferenceModel): void {
 export function buildValidate(parsed: ParsedJsonSchema, allErrors: boolean): ValidateFunction {
   const { model } = parsed;
   const shared =
-    parsed.references.length === 0 &&
-    typeof parsed.schema === 'object' &&
-    !model.hasEmbeddedResources;
+    parsed.reachable.size === 0 && typeof parsed.schema === 'object' && !model.hasEmbeddedResources;
   const key = `${parsed.draft}:${allErrors}`;
   let ajv = shared ? sharedAjv.get(key) : undefined;
   if (ajv === undefined) {
@@ -183,6 +232,7 @@ export function buildValidate(parsed: ParsedJsonSchema, allErrors: boolean): Val
   try {
     addMetaSchemas(ajv, model);
     for (const r of parsed.references) {
+      if (!parsed.reachable.has(r.name)) continue;
       const uris = model.referenceUris.get(r.name) ?? [];
       const schema = withBase(r.schema, uris[0] ?? r.name);
       for (const uri of uris) {
@@ -226,7 +276,7 @@ function refKeywords(draft: JsonSchemaDraft): readonly string[] {
  * the JSON pointer of the offending keyword (and the reference it is in, if not the root). Only
  * documents the root reaches count: a supplied reference nothing uses is not checked.
  */
-function checkRefs(model: ReferenceModel): void {
+function checkRefs(model: ReferenceModel): ReadonlySet<string> {
   const byDoc = new Map<string, SchemaLocation[]>();
   for (const loc of model.locations()) {
     const doc = model.origin(loc).document;
@@ -253,6 +303,8 @@ function checkRefs(model: ReferenceModel): void {
       }
     }
   }
+  reached.delete('');
+  return reached;
 }
 
 function missingReference(
@@ -278,14 +330,6 @@ function missingReference(
   );
 }
 
-const compiledFor = new WeakMap<ParsedJsonSchema, ValidateFunction>();
-
-function cachedValidate(p: ParsedJsonSchema): ValidateFunction {
-  let f = compiledFor.get(p);
-  if (f === undefined) compiledFor.set(p, (f = buildValidate(p, false)));
-  return f;
-}
-
 function toIssue(e: ErrorObject): ValidationIssue {
   const missing = (e.params as { missingProperty?: string }).missingProperty;
   const path =
@@ -295,10 +339,17 @@ function toIssue(e: ErrorObject): ValidationIssue {
   return { path, message: e.message ?? e.keyword, rule: e.keyword, severity: 'error' };
 }
 
-function compileJsonSchema(parsed: ParsedJsonSchema): CompiledCheck {
-  const fast = cachedValidate(parsed);
+/** A compiled check, with the engine that runs it. */
+interface EngineCheck extends CompiledCheck {
+  readonly engine: 'ajv' | 'interpreter';
+  /** Why the interpreter runs this schema (undefined for ajv). */
+  readonly reason?: string;
+}
+
+function ajvCheck(parsed: ParsedJsonSchema, fast: ValidateFunction): EngineCheck {
   let full: ValidateFunction | undefined;
   return {
+    engine: 'ajv',
     test: (value) => fast(value) as boolean,
     validate(value, maxIssues) {
       if (fast(value) as boolean) return VALID;
@@ -310,23 +361,73 @@ function compileJsonSchema(parsed: ParsedJsonSchema): CompiledCheck {
   };
 }
 
+function interpreterCheck(parsed: ParsedJsonSchema, reason: string): EngineCheck {
+  const interpreter = new SchemaInterpreter(parsed.model, {
+    metaSchema: customMetaSchema(parsed.model),
+  });
+  return {
+    engine: 'interpreter',
+    reason,
+    test: (value) => interpreter.test(value),
+    validate(value, maxIssues) {
+      if (interpreter.test(value)) return VALID;
+      return { valid: false, issues: interpreter.validate(value, maxIssues) };
+    },
+  };
+}
+
+/**
+ * Picks the engine: Plinth's interpreter for the schemas whose keywords ajv gets wrong
+ * (`interpreterReason`) or cannot compile, ajv's generated code for every other.
+ */
+function chooseEngine(parsed: ParsedJsonSchema): EngineCheck {
+  const reason = interpreterReason(parsed.model, parsed.reachable, customMetaSchema(parsed.model));
+  if (reason !== undefined) return interpreterCheck(parsed, reason);
+  let fast: ValidateFunction;
+  try {
+    fast = buildValidate(parsed, false);
+  } catch (error) {
+    const cause = (error as { cause?: unknown }).cause;
+    if (cause instanceof RangeError) return interpreterCheck(parsed, 'ajv cannot compile');
+    throw error;
+  }
+  return ajvCheck(parsed, fast);
+}
+
+const compiledFor = new WeakMap<ParsedJsonSchema, EngineCheck>();
+
+function cachedCheck(p: ParsedJsonSchema): EngineCheck {
+  let c = compiledFor.get(p);
+  if (c === undefined) compiledFor.set(p, (c = chooseEngine(p)));
+  return c;
+}
+
+/** Which engine validates a parsed schema, and why (for the conformance table and docs). */
+export function jsonSchemaEngine(p: ParsedJsonSchema): {
+  engine: 'ajv' | 'interpreter';
+  reason?: string;
+} {
+  const c = cachedCheck(p);
+  return c.reason === undefined ? { engine: c.engine } : { engine: c.engine, reason: c.reason };
+}
+
 /** The JSON Schema format (drafts 04, 06, 07, 2019-09, 2020-12) over ajv + ajv-formats. */
 export const jsonSchemaFormat: FormatPlugin<ParsedJsonSchema> = {
   format: 'json-schema',
   parse: parseJsonSchema,
   canonicalForm: (p) => p.canonical,
-  compile: (p) => compileJsonSchema(p),
+  compile: (p) => cachedCheck(p),
   compare: (prev, next, ctx) => compareJsonSchemas(prev, next, ctx.jsonSchemaPolicy),
   empirical: {
     sample: (p, count, random) => {
-      const check = cachedValidate(p);
-      return sampleJsonSchema(p, count, random).filter((v) => check(v) as boolean);
+      const check = cachedCheck(p);
+      return sampleJsonSchema(p, count, random).filter((v) => check.test(v));
     },
     read(_writer, reader, value) {
-      const check = cachedValidate(reader);
-      if (check(value) as boolean) return { ok: true };
-      const e = check.errors?.[0];
-      return { ok: false, reason: `${e?.instancePath || '/'} ${e?.message ?? 'invalid'}` };
+      const check = cachedCheck(reader);
+      if (check.test(value)) return { ok: true };
+      const e = check.validate(value, 1).issues[0];
+      return { ok: false, reason: `${e?.path || '/'} ${e?.message ?? 'invalid'}` };
     },
   },
 };

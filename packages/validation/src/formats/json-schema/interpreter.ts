@@ -1,0 +1,792 @@
+import { compileUserPattern, type UserPattern } from '@plinth/core';
+import type { Format, FormatDefinition } from 'ajv';
+import { validationErrors } from '../../errors.js';
+import { isObject, jsonEqual, ptr } from '../../internal/json.js';
+import type { ValidationIssue } from '../../types.js';
+import { createAjv, type JsonSchemaDraft } from './drafts.js';
+import { META_SCHEMAS } from './metaschemas.js';
+import type { ReferenceModel, SchemaLocation } from './refs.js';
+
+/**
+ * Plinth's own JSON Schema evaluator: an interpreter of the core and validation specifications
+ * (drafts 04 to 2020-12) over the reference model, synchronous, with annotation collection for
+ * `unevaluatedItems`/`unevaluatedProperties`, the dynamic scope for `$recursiveRef` and
+ * `$dynamicRef`, and `$vocabulary`. It runs the schemas that need those features (see
+ * `needsInterpreter`); every other schema runs on ajv's generated code.
+ */
+
+/** The vocabularies of 2019-09 and 2020-12 and the keywords each one defines. */
+const VOCABULARY_KEYWORDS: Record<string, readonly string[]> = {
+  applicator: [
+    'prefixItems',
+    'items',
+    'additionalItems',
+    'contains',
+    'additionalProperties',
+    'properties',
+    'patternProperties',
+    'dependentSchemas',
+    'propertyNames',
+    'if',
+    'then',
+    'else',
+    'allOf',
+    'anyOf',
+    'oneOf',
+    'not',
+  ],
+  unevaluated: ['unevaluatedItems', 'unevaluatedProperties'],
+  validation: [
+    'type',
+    'const',
+    'enum',
+    'multipleOf',
+    'maximum',
+    'exclusiveMaximum',
+    'minimum',
+    'exclusiveMinimum',
+    'maxLength',
+    'minLength',
+    'pattern',
+    'maxItems',
+    'minItems',
+    'uniqueItems',
+    'maxContains',
+    'minContains',
+    'maxProperties',
+    'minProperties',
+    'required',
+    'dependentRequired',
+  ],
+  format: ['format'],
+  'format-annotation': ['format'],
+  'format-assertion': ['format'],
+};
+
+const KNOWN_VOCABULARY = /^https:\/\/json-schema\.org\/draft\/(2019-09|2020-12)\/vocab\/([a-z-]+)$/;
+
+/**
+ * Keywords a custom meta-schema switches off through `$vocabulary` (a standard vocabulary it does
+ * not list). An unknown vocabulary it requires (`true`) is refused, as the specification says.
+ */
+export function disabledKeywords(metaSchema: unknown): ReadonlySet<string> {
+  const off = new Set<string>();
+  if (!isObject(metaSchema) || !isObject(metaSchema.$vocabulary)) return off;
+  const on = new Set<string>();
+  for (const [uri, required] of Object.entries(metaSchema.$vocabulary)) {
+    const m = KNOWN_VOCABULARY.exec(uri);
+    if (m === null) {
+      if (required === true) {
+        throw validationErrors.create(
+          'E_INVALID_SCHEMA',
+          `invalid json-schema schema at /$vocabulary: the meta-schema requires the vocabulary "${uri}", which Plinth does not know`,
+          { details: { format: 'json-schema', location: '/$vocabulary', vocabulary: uri } },
+        );
+      }
+      continue;
+    }
+    on.add(m[2] as string);
+    if (m[2] === 'applicator' && m[1] === '2019-09') on.add('unevaluated');
+  }
+  for (const [vocab, keywords] of Object.entries(VOCABULARY_KEYWORDS)) {
+    if (vocab.startsWith('format')) continue;
+    if (!on.has(vocab)) for (const k of keywords) off.add(k);
+  }
+  return off;
+}
+
+type Sink = ValidationIssue[] | null;
+
+interface Outcome {
+  readonly valid: boolean;
+  /** Property names this schema evaluated (annotations), when collected. */
+  readonly props: Set<string> | null;
+  /** Array indices this schema evaluated, when collected. */
+  readonly items: Set<number> | null;
+}
+
+const INVALID: Outcome = { valid: false, props: null, items: null };
+
+/** One subschema, with its children and static reference target resolved once. */
+class Node {
+  readonly children = new Map<string, Node>();
+  ref: Node | null | undefined;
+  constructor(
+    readonly loc: SchemaLocation,
+    readonly draft: JsonSchemaDraft,
+    readonly key: string,
+  ) {}
+}
+
+function typeOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  return typeof v;
+}
+
+function hasType(v: unknown, t: string): boolean {
+  switch (t) {
+    case 'integer':
+      return typeof v === 'number' && Number.isInteger(v);
+    case 'number':
+      return typeof v === 'number' && Number.isFinite(v);
+    default:
+      return typeOf(v) === t;
+  }
+}
+
+function codePoints(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0xd800 || c > 0xdbff || i + 1 >= s.length) n++;
+    else {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) i++;
+      n++;
+    }
+  }
+  return n;
+}
+
+function isMultiple(x: number, m: number): boolean {
+  if (Number.isInteger(x) && Number.isInteger(m)) return x % m === 0;
+  const q = x / m;
+  if (!Number.isFinite(q)) return false;
+  return Math.abs(q - Math.round(q)) < 1e-9 * Math.max(1, Math.abs(q));
+}
+
+const LEGACY = new Set<JsonSchemaDraft>(['draft-04', 'draft-06', 'draft-07']);
+
+/** Most nested evaluations (schema depth × value depth) before a value is refused. */
+const MAX_EVALUATION_DEPTH = 4_000;
+
+/** A compiled interpreter for one parsed schema. */
+export class SchemaInterpreter {
+  readonly #model: ReferenceModel;
+  readonly #nodes = new Map<string, Node>();
+  readonly #patterns = new Map<string, UserPattern>();
+  readonly #formats: Record<string, Format | undefined>;
+  readonly #off: ReadonlySet<string>;
+  readonly #track: boolean;
+  readonly #root: Node;
+
+  constructor(model: ReferenceModel, options: { metaSchema?: unknown } = {}) {
+    this.#model = model;
+    this.#formats = formatsFor(model.draft);
+    this.#off = options.metaSchema === undefined ? new Set() : disabledKeywords(options.metaSchema);
+    this.#track = model
+      .locations()
+      .some(
+        (l) =>
+          isObject(l.schema) &&
+          ('unevaluatedProperties' in l.schema || 'unevaluatedItems' in l.schema),
+      );
+    this.#root = this.#node(model.root);
+    // Resolve every static reference once: a reference that leads nowhere is found here.
+    for (const loc of model.locations()) this.#prepare(this.#node(loc));
+  }
+
+  /** True when `value` conforms (stops at the first failure). */
+  test(value: unknown): boolean {
+    return this.#eval(this.#root, value, '', [], null, 0).valid;
+  }
+
+  /** Every issue (up to `max`), in the same shape as the ajv path's. */
+  validate(value: unknown, max: number): ValidationIssue[] {
+    const issues: ValidationIssue[] = [];
+    this.#eval(this.#root, value, '', [], issues, 0);
+    return issues.slice(0, max);
+  }
+
+  #node(loc: SchemaLocation): Node {
+    const key = `${loc.resourceUri}#${loc.pointer}`;
+    let n = this.#nodes.get(key);
+    if (n === undefined) {
+      n = new Node(loc, this.#model.draftAt(loc), key);
+      this.#nodes.set(key, n);
+    }
+    return n;
+  }
+
+  #prepare(n: Node): void {
+    const s = n.loc.schema;
+    if (isObject(s) && typeof s.$ref === 'string') this.#refOf(n);
+  }
+
+  #child(n: Node, ...path: Array<string | number>): Node {
+    const k = path.join('\u0000');
+    let c = n.children.get(k);
+    if (c === undefined) {
+      c = this.#node(this.#model.at(n.loc, ...path));
+      n.children.set(k, c);
+    }
+    return c;
+  }
+
+  #refOf(n: Node): Node | null {
+    if (n.ref === undefined) {
+      const s = n.loc.schema as Record<string, unknown>;
+      const target = this.#model.resolve(n.loc, s.$ref as string);
+      n.ref = target === undefined ? null : this.#node(target);
+    }
+    return n.ref;
+  }
+
+  #pattern(source: string): UserPattern {
+    let p = this.#patterns.get(source);
+    if (p === undefined) {
+      p = compileUserPattern(source, 'u', { package: '@plinth/validation' });
+      this.#patterns.set(source, p);
+    }
+    return p;
+  }
+
+  #on(s: Record<string, unknown>, k: string): boolean {
+    return Object.hasOwn(s, k) && !this.#off.has(k);
+  }
+
+  #eval(
+    n: Node,
+    v: unknown,
+    path: string,
+    scope: SchemaLocation[],
+    sink: Sink,
+    depth: number,
+  ): Outcome {
+    const s = n.loc.schema;
+    if (s === true) return { valid: true, props: null, items: null };
+    if (s === false || !isObject(s)) {
+      sink?.push({
+        path,
+        message: 'boolean schema is false',
+        rule: 'false schema',
+        severity: 'error',
+      });
+      return INVALID;
+    }
+    if (depth > MAX_EVALUATION_DEPTH) {
+      sink?.push({
+        path,
+        message: `nests deeper than ${MAX_EVALUATION_DEPTH} evaluations`,
+        rule: 'limit',
+        severity: 'error',
+      });
+      return INVALID;
+    }
+    const legacy = LEGACY.has(n.draft);
+    scope.push(n.loc);
+    try {
+      if (legacy && typeof s.$ref === 'string') {
+        const t = this.#refOf(n);
+        if (t === null) return this.#fail(sink, path, '$ref', `cannot resolve ${s.$ref}`);
+        return this.#eval(t, v, path, scope, sink, depth + 1);
+      }
+      return this.#keywords(n, s, v, path, scope, sink, depth);
+    } finally {
+      scope.pop();
+    }
+  }
+
+  #fail(sink: Sink, path: string, rule: string, message: string): Outcome {
+    sink?.push({ path, message, rule, severity: 'error' });
+    return INVALID;
+  }
+
+  #keywords(
+    n: Node,
+    s: Record<string, unknown>,
+    v: unknown,
+    path: string,
+    scope: SchemaLocation[],
+    sink: Sink,
+    depth: number,
+  ): Outcome {
+    const track = this.#track;
+    const props = track ? new Set<string>() : null;
+    const items = track ? new Set<number>() : null;
+    let valid = true;
+    // Marks the schema failed (with an issue unless `message` is null: the subschema that failed
+    // reported its own); true when evaluation can stop (test mode).
+    const fail = (rule: string, message: string | null, at = path): boolean => {
+      valid = false;
+      if (message !== null) sink?.push({ path: at, message, rule, severity: 'error' });
+      return sink === null;
+    };
+    const merge = (o: Outcome) => {
+      if (o.props !== null && props !== null) for (const p of o.props) props.add(p);
+      if (o.items !== null && items !== null) for (const i of o.items) items.add(i);
+    };
+    const sub = (c: Node, value: unknown, at: string, into: Sink = sink) =>
+      this.#eval(c, value, at, scope, into, depth + 1);
+    const done = (): Outcome => (valid ? { valid, props, items } : INVALID);
+    const draft = n.draft;
+
+    // References (2019-09 and later: applicators next to the other keywords).
+    if (typeof s.$ref === 'string') {
+      const t = this.#refOf(n);
+      if (t === null) {
+        if (fail('$ref', `cannot resolve ${s.$ref}`)) return INVALID;
+      } else {
+        const o = sub(t, v, path);
+        if (o.valid) merge(o);
+        else if (fail('$ref', null)) return INVALID;
+      }
+    }
+    const dynamic =
+      draft === '2020-12' ? s.$dynamicRef : draft === '2019-09' ? s.$recursiveRef : undefined;
+    if (typeof dynamic === 'string') {
+      const target = this.#model.resolveDynamic(n.loc, dynamic, scope);
+      const rule = draft === '2020-12' ? '$dynamicRef' : '$recursiveRef';
+      if (target === undefined) {
+        if (fail(rule, `cannot resolve ${dynamic}`)) return INVALID;
+      } else {
+        const o = sub(this.#node(target), v, path);
+        if (o.valid) merge(o);
+        else if (fail(rule, null)) return INVALID;
+      }
+    }
+
+    // Any instance.
+    if (this.#on(s, 'type')) {
+      const types = Array.isArray(s.type) ? (s.type as string[]) : [s.type as string];
+      if (!types.some((t) => hasType(v, t)) && fail('type', `must be ${types.join(',')}`))
+        return INVALID;
+    }
+    if (this.#on(s, 'enum') && Array.isArray(s.enum)) {
+      if (
+        !s.enum.some((e) => jsonEqual(e, v)) &&
+        fail('enum', 'must be equal to one of the allowed values')
+      )
+        return INVALID;
+    }
+    if (draft !== 'draft-04' && this.#on(s, 'const') && !jsonEqual(s.const, v)) {
+      if (fail('const', 'must be equal to constant')) return INVALID;
+    }
+
+    if (typeof v === 'number') {
+      if (this.#numeric(s, v, draft, fail)) return INVALID;
+    } else if (typeof v === 'string') {
+      if (this.#on(s, 'maxLength') && codePoints(v) > (s.maxLength as number)) {
+        if (fail('maxLength', `must NOT have more than ${s.maxLength as number} characters`))
+          return INVALID;
+      }
+      if (this.#on(s, 'minLength') && codePoints(v) < (s.minLength as number)) {
+        if (fail('minLength', `must NOT have fewer than ${s.minLength as number} characters`))
+          return INVALID;
+      }
+      if (this.#on(s, 'pattern') && !this.#pattern(s.pattern as string).test(v)) {
+        if (fail('pattern', `must match pattern "${s.pattern as string}"`)) return INVALID;
+      }
+    }
+    if (this.#on(s, 'format') && typeof s.format === 'string' && !this.#format(s.format, v)) {
+      if (fail('format', `must match format "${s.format}"`)) return INVALID;
+    }
+
+    // In-place applicators.
+    for (const kw of ['allOf', 'anyOf', 'oneOf'] as const) {
+      if (!this.#on(s, kw) || !Array.isArray(s[kw])) continue;
+      const branches = s[kw] as unknown[];
+      const local: Sink = sink === null ? null : [];
+      let passed = 0;
+      for (let i = 0; i < branches.length; i++) {
+        const o = sub(this.#child(n, kw, i), v, path, local);
+        if (o.valid) {
+          passed++;
+          merge(o);
+        } else if (kw === 'allOf' && sink === null) return INVALID;
+        if (kw === 'anyOf' && o.valid && !track && sink === null) break;
+      }
+      const ok =
+        kw === 'allOf' ? passed === branches.length : kw === 'anyOf' ? passed > 0 : passed === 1;
+      if (!ok) {
+        if (local !== null) sink?.push(...local);
+        const message =
+          kw === 'allOf'
+            ? 'must match all schemas in allOf'
+            : kw === 'anyOf'
+              ? 'must match a schema in anyOf'
+              : 'must match exactly one schema in oneOf';
+        if (fail(kw, kw === 'allOf' ? null : message)) return INVALID;
+      }
+    }
+    if (this.#on(s, 'not')) {
+      const o = sub(this.#child(n, 'not'), v, path, null);
+      if (o.valid && fail('not', 'must NOT be valid')) return INVALID;
+    }
+    if (draft !== 'draft-04' && draft !== 'draft-06') {
+      if (this.#on(s, 'if')) {
+        const cond = sub(this.#child(n, 'if'), v, path, null);
+        if (cond.valid) merge(cond);
+        const branch = cond.valid ? 'then' : 'else';
+        if (this.#on(s, branch)) {
+          const local: Sink = sink === null ? null : [];
+          const o = sub(this.#child(n, branch), v, path, local);
+          if (o.valid) merge(o);
+          else {
+            if (local !== null) sink?.push(...local);
+            if (fail('if', `must match "${branch}" schema`)) return INVALID;
+          }
+        }
+      }
+    }
+
+    if (Array.isArray(v)) {
+      if (this.#array(n, s, v, path, sub, fail, items)) return INVALID;
+    } else if (isObject(v)) {
+      if (this.#object(n, s, v, path, sub, fail, merge, props)) return INVALID;
+    }
+
+    // unevaluated*: after every other keyword of this schema object.
+    if (Array.isArray(v) && this.#on(s, 'unevaluatedItems') && items !== null) {
+      const c = this.#child(n, 'unevaluatedItems');
+      const closed = c.loc.schema === false;
+      for (let i = 0; i < v.length; i++) {
+        if (items.has(i)) continue;
+        const o = closed ? INVALID : sub(c, v[i], ptr(path, i));
+        if (!o.valid) {
+          const message = closed ? 'must NOT have unevaluated items' : null;
+          if (fail('unevaluatedItems', message, ptr(path, i))) return INVALID;
+        } else items.add(i);
+      }
+    }
+    if (isObject(v) && this.#on(s, 'unevaluatedProperties') && props !== null) {
+      const c = this.#child(n, 'unevaluatedProperties');
+      const closed = c.loc.schema === false;
+      for (const k of Object.keys(v)) {
+        if (props.has(k)) continue;
+        const o = closed ? INVALID : sub(c, v[k], ptr(path, k));
+        if (!o.valid) {
+          const message = closed ? 'must NOT have unevaluated properties' : null;
+          if (fail('unevaluatedProperties', message, ptr(path, k))) return INVALID;
+        } else props.add(k);
+      }
+    }
+    return done();
+  }
+
+  /** Numeric keywords; true when evaluation can stop (test mode, failed). */
+  #numeric(
+    s: Record<string, unknown>,
+    v: number,
+    draft: JsonSchemaDraft,
+    fail: (rule: string, message: string | null) => boolean,
+  ): boolean {
+    if (this.#on(s, 'multipleOf') && typeof s.multipleOf === 'number') {
+      if (!isMultiple(v, s.multipleOf) && fail('multipleOf', `must be multiple of ${s.multipleOf}`))
+        return true;
+    }
+    const max = this.#on(s, 'maximum') ? (s.maximum as number) : undefined;
+    const min = this.#on(s, 'minimum') ? (s.minimum as number) : undefined;
+    const exMax = this.#on(s, 'exclusiveMaximum') ? s.exclusiveMaximum : undefined;
+    const exMin = this.#on(s, 'exclusiveMinimum') ? s.exclusiveMinimum : undefined;
+    if (typeof max === 'number') {
+      const strict = draft === 'draft-04' && exMax === true;
+      if (
+        (strict ? v >= max : v > max) &&
+        fail(strict ? 'exclusiveMaximum' : 'maximum', `must be ${strict ? '<' : '<='} ${max}`)
+      )
+        return true;
+    }
+    if (typeof min === 'number') {
+      const strict = draft === 'draft-04' && exMin === true;
+      if (
+        (strict ? v <= min : v < min) &&
+        fail(strict ? 'exclusiveMinimum' : 'minimum', `must be ${strict ? '>' : '>='} ${min}`)
+      )
+        return true;
+    }
+    if (typeof exMax === 'number' && v >= exMax && fail('exclusiveMaximum', `must be < ${exMax}`))
+      return true;
+    if (typeof exMin === 'number' && v <= exMin && fail('exclusiveMinimum', `must be > ${exMin}`))
+      return true;
+    return false;
+  }
+
+  #array(
+    n: Node,
+    s: Record<string, unknown>,
+    v: unknown[],
+    path: string,
+    sub: (c: Node, value: unknown, at: string, into?: Sink) => Outcome,
+    fail: (rule: string, message: string | null, at?: string) => boolean,
+    items: Set<number> | null,
+  ): boolean {
+    const draft = n.draft;
+    if (this.#on(s, 'maxItems') && v.length > (s.maxItems as number)) {
+      if (fail('maxItems', `must NOT have more than ${s.maxItems as number} items`)) return true;
+    }
+    if (this.#on(s, 'minItems') && v.length < (s.minItems as number)) {
+      if (fail('minItems', `must NOT have fewer than ${s.minItems as number} items`)) return true;
+    }
+    if (this.#on(s, 'uniqueItems') && s.uniqueItems === true) {
+      outer: for (let i = 1; i < v.length; i++) {
+        for (let j = 0; j < i; j++) {
+          if (jsonEqual(v[i], v[j])) {
+            if (
+              fail(
+                'uniqueItems',
+                `must NOT have duplicate items (items ## ${j} and ${i} are identical)`,
+              )
+            )
+              return true;
+            break outer;
+          }
+        }
+      }
+    }
+    let start = 0;
+    const each = (c: Node, from: number): boolean => {
+      for (let i = from; i < v.length; i++) {
+        const o = sub(c, v[i], ptr(path, i));
+        if (!o.valid) {
+          if (fail('items', null)) return true;
+        } else items?.add(i);
+      }
+      return false;
+    };
+    const tuple = draft === '2020-12' ? 'prefixItems' : 'items';
+    if (this.#on(s, tuple) && Array.isArray(s[tuple])) {
+      const list = s[tuple] as unknown[];
+      for (let i = 0; i < Math.min(list.length, v.length); i++) {
+        const o = sub(this.#child(n, tuple, i), v[i], ptr(path, i));
+        if (!o.valid) {
+          if (fail(tuple, null)) return true;
+        } else items?.add(i);
+      }
+      start = list.length;
+      if (draft !== '2020-12' && this.#on(s, 'additionalItems') && start < v.length) {
+        if (each(this.#child(n, 'additionalItems'), start)) return true;
+      }
+    }
+    if (this.#on(s, 'items') && !Array.isArray(s.items)) {
+      if (each(this.#child(n, 'items'), draft === '2020-12' ? start : 0)) return true;
+    }
+    if (draft !== 'draft-04' && this.#on(s, 'contains')) {
+      const c = this.#child(n, 'contains');
+      let matched = 0;
+      const hits: number[] = [];
+      for (let i = 0; i < v.length; i++) {
+        if (sub(c, v[i], ptr(path, i), null).valid) {
+          matched++;
+          hits.push(i);
+        }
+      }
+      const modern = draft === '2019-09' || draft === '2020-12';
+      const minC =
+        modern && this.#on(s, 'minContains') && typeof s.minContains === 'number'
+          ? s.minContains
+          : 1;
+      const maxC =
+        modern && this.#on(s, 'maxContains') && typeof s.maxContains === 'number'
+          ? s.maxContains
+          : Infinity;
+      if (matched < minC) {
+        if (
+          fail(
+            minC === 1 ? 'contains' : 'minContains',
+            `must contain at least ${minC} valid item(s)`,
+          )
+        )
+          return true;
+      } else if (matched > maxC) {
+        if (fail('maxContains', `must contain at most ${maxC} valid item(s)`)) return true;
+      } else if (draft === '2020-12') for (const i of hits) items?.add(i);
+    }
+    return false;
+  }
+
+  #object(
+    n: Node,
+    s: Record<string, unknown>,
+    v: Record<string, unknown>,
+    path: string,
+    sub: (c: Node, value: unknown, at: string, into?: Sink) => Outcome,
+    fail: (rule: string, message: string | null, at?: string) => boolean,
+    merge: (o: Outcome) => void,
+    props: Set<string> | null,
+  ): boolean {
+    const draft = n.draft;
+    const keys = Object.keys(v);
+    if (this.#on(s, 'maxProperties') && keys.length > (s.maxProperties as number)) {
+      if (fail('maxProperties', `must NOT have more than ${s.maxProperties as number} properties`))
+        return true;
+    }
+    if (this.#on(s, 'minProperties') && keys.length < (s.minProperties as number)) {
+      if (fail('minProperties', `must NOT have fewer than ${s.minProperties as number} properties`))
+        return true;
+    }
+    if (this.#on(s, 'required') && Array.isArray(s.required)) {
+      for (const r of s.required as string[]) {
+        if (
+          !Object.hasOwn(v, r) &&
+          fail('required', `must have required property '${r}'`, ptr(path, r))
+        )
+          return true;
+      }
+    }
+    const depReq = (deps: Record<string, unknown>, rule: string): boolean => {
+      for (const [k, list] of Object.entries(deps)) {
+        if (!Object.hasOwn(v, k) || !Array.isArray(list)) continue;
+        for (const d of list as string[]) {
+          if (
+            !Object.hasOwn(v, d) &&
+            fail(rule, `must have property ${d} when property ${k} is present`)
+          )
+            return true;
+        }
+      }
+      return false;
+    };
+    if (
+      (draft === '2019-09' || draft === '2020-12') &&
+      this.#on(s, 'dependentRequired') &&
+      isObject(s.dependentRequired)
+    ) {
+      if (depReq(s.dependentRequired, 'dependentRequired')) return true;
+    }
+    const depSchemas = (kw: string, deps: Record<string, unknown>): boolean => {
+      for (const [k, d] of Object.entries(deps)) {
+        if (!Object.hasOwn(v, k) || Array.isArray(d)) continue;
+        const o = sub(this.#child(n, kw, k), v, path);
+        if (o.valid) merge(o);
+        else if (fail(kw, `must match the schema of ${kw}/${k}`)) return true;
+      }
+      return false;
+    };
+    if (LEGACY.has(draft) && this.#on(s, 'dependencies') && isObject(s.dependencies)) {
+      if (depReq(s.dependencies, 'dependencies')) return true;
+      if (depSchemas('dependencies', s.dependencies)) return true;
+    }
+    if (!LEGACY.has(draft) && this.#on(s, 'dependentSchemas') && isObject(s.dependentSchemas)) {
+      if (depSchemas('dependentSchemas', s.dependentSchemas)) return true;
+    }
+    if (draft !== 'draft-04' && this.#on(s, 'propertyNames')) {
+      const c = this.#child(n, 'propertyNames');
+      for (const k of keys) {
+        if (
+          !sub(c, k, path, null).valid &&
+          fail('propertyNames', `property name '${k}' is invalid`)
+        )
+          return true;
+      }
+    }
+    const known = new Set<string>();
+    if (this.#on(s, 'properties') && isObject(s.properties)) {
+      for (const k of Object.keys(s.properties)) {
+        if (!Object.hasOwn(v, k)) continue;
+        known.add(k);
+        const o = sub(this.#child(n, 'properties', k), v[k], ptr(path, k));
+        if (!o.valid) {
+          if (fail('properties', null)) return true;
+        } else props?.add(k);
+      }
+    }
+    if (this.#on(s, 'patternProperties') && isObject(s.patternProperties)) {
+      for (const p of Object.keys(s.patternProperties)) {
+        const re = this.#pattern(p);
+        for (const k of keys) {
+          if (!re.test(k)) continue;
+          known.add(k);
+          const o = sub(this.#child(n, 'patternProperties', p), v[k], ptr(path, k));
+          if (!o.valid) {
+            if (fail('patternProperties', null)) return true;
+          } else props?.add(k);
+        }
+      }
+    }
+    if (this.#on(s, 'additionalProperties')) {
+      const c = this.#child(n, 'additionalProperties');
+      const closed = c.loc.schema === false;
+      for (const k of keys) {
+        if (known.has(k)) continue;
+        const o = closed ? INVALID : sub(c, v[k], ptr(path, k));
+        if (!o.valid) {
+          const message = closed ? 'must NOT have additional properties' : null;
+          if (fail('additionalProperties', message, ptr(path, k))) return true;
+        } else props?.add(k);
+      }
+    }
+    return false;
+  }
+
+  #format(name: string, v: unknown): boolean {
+    const f = this.#formats[name];
+    if (f === undefined || f === true) return true;
+    let def: FormatDefinition<string | number> | undefined;
+    let check: RegExp | ((x: never) => boolean);
+    if (f instanceof RegExp || typeof f === 'function') check = f as RegExp;
+    else if (typeof f === 'string') check = new RegExp(f, 'u');
+    else {
+      def = f as FormatDefinition<string | number>;
+      if ((def as { async?: boolean }).async === true) return true;
+      check = def.validate as RegExp | ((x: never) => boolean);
+    }
+    const type = def?.type ?? 'string';
+    if (typeof v !== type) return true;
+    return check instanceof RegExp ? check.test(v as string) : check(v as never);
+  }
+}
+
+const formatCache = new Map<JsonSchemaDraft, Record<string, Format | undefined>>();
+
+/** The same format checks the ajv path runs (ajv-formats, plus Plinth's `regex`). */
+function formatsFor(draft: JsonSchemaDraft): Record<string, Format | undefined> {
+  let f = formatCache.get(draft);
+  if (f === undefined) {
+    f = createAjv(draft, false).formats as Record<string, Format | undefined>;
+    formatCache.set(draft, f);
+  }
+  return f;
+}
+
+const PROTOTYPE_NAMES = new Set(Object.getOwnPropertyNames(Object.prototype));
+
+/**
+ * Why a schema must run on the interpreter rather than on ajv (undefined: ajv is right for it).
+ * Chosen from the keywords the schema and the references it reaches use: the features ajv's
+ * generated code gets wrong.
+ */
+export function interpreterReason(
+  model: ReferenceModel,
+  reachable: ReadonlySet<string>,
+  rootMetaSchema: unknown,
+): string | undefined {
+  if (isObject(rootMetaSchema) && isObject(rootMetaSchema.$vocabulary)) return '$vocabulary';
+  for (const loc of model.locations()) {
+    const doc = model.origin(loc).document;
+    if (doc !== '' && !reachable.has(doc)) continue;
+    const s = loc.schema;
+    if (!isObject(s)) continue;
+    const draft = model.draftAt(loc);
+    if ('unevaluatedProperties' in s || 'unevaluatedItems' in s) return 'unevaluated';
+    if (draft === '2020-12' && ('$dynamicRef' in s || '$dynamicAnchor' in s)) return '$dynamicRef';
+    if (draft === '2019-09' && '$recursiveRef' in s) return '$recursiveRef';
+    if (LEGACY.has(draft) && '$ref' in s && Object.keys(s).length > 1) {
+      if (
+        Object.keys(s).some(
+          (k) => k !== '$ref' && k !== '$comment' && k !== 'description' && k !== 'title',
+        )
+      )
+        return '$ref siblings';
+    }
+    if (Array.isArray(s.enum) && s.enum.length === 0) return 'empty enum';
+    for (const kw of ['properties', 'dependentRequired', 'dependentSchemas', 'dependencies']) {
+      const o = s[kw];
+      if (isObject(o) && Object.keys(o).some((k) => PROTOTYPE_NAMES.has(k)))
+        return 'prototype names';
+    }
+    if (Array.isArray(s.required) && s.required.some((k) => PROTOTYPE_NAMES.has(k as string)))
+      return 'prototype names';
+  }
+  return undefined;
+}
+
+/** The meta-schema a schema names in `$schema`, when it is a custom one among the references. */
+export function customMetaSchema(model: ReferenceModel): unknown {
+  const s = model.root.schema;
+  if (!isObject(s) || typeof s.$schema !== 'string') return undefined;
+  const target = model.resolve(model.root, s.$schema);
+  if (target === undefined || META_SCHEMAS.has(target.resourceUri)) return undefined;
+  return target.schema;
+}
