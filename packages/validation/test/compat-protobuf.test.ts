@@ -13,10 +13,13 @@ describe('Protobuf compatibility', () => {
     next: ReturnType<typeof proto>,
     strictness: 'WIRE' | 'WIRE_JSON' | 'FILE',
     prev = base,
-  ) =>
-    v
-      .checkCompatibility(next, [prev], { level: 'FULL', protobufStrictness: strictness })
-      .violations.map((x) => x.rule);
+  ) => [
+    ...new Set(
+      v
+        .checkCompatibility(next, [prev], { level: 'FULL', protobufStrictness: strictness })
+        .violations.map((x) => x.rule),
+    ),
+  ];
 
   it('deleting a field: FILE breaks; WIRE breaks unless the number is reserved; WIRE_JSON also needs the name', () => {
     const deleted = proto('string name = 1;\n int32 count = 2;');
@@ -46,6 +49,13 @@ describe('Protobuf compatibility', () => {
     expect(rules(zigzag, 'WIRE')).toContain('FIELD_WIRE_COMPATIBLE_TYPE');
     const bytes = proto('bytes name = 1;\n int32 count = 2;\n string note = 3;');
     expect(rules(bytes, 'WIRE')).toEqual([]);
+    // bytes → string, int32 → enum and renaming a map field break the wire (Buf's groups).
+    expect(rules(base, 'WIRE', bytes)).toEqual(['FIELD_WIRE_COMPATIBLE_TYPE']);
+    const asEnum = proto('string name = 1;\n E count = 2;\n string note = 3;', 'enum E { Z = 0; }');
+    expect(rules(asEnum, 'WIRE')).toEqual(['FIELD_WIRE_COMPATIBLE_TYPE']);
+    const map = proto('map<string, int32> tags = 1;');
+    const renamed = proto('map<string, int32> labels = 1;');
+    expect(rules(renamed, 'WIRE', map)).toEqual(['FIELD_WIRE_COMPATIBLE_TYPE']);
   });
 
   it('reusing a field number with another type breaks the wire', () => {
@@ -53,21 +63,27 @@ describe('Protobuf compatibility', () => {
     expect(rules(reused, 'WIRE')).toContain('FIELD_WIRE_COMPATIBLE_TYPE');
     const prevReserved = proto('string name = 1;\n reserved 2;');
     const reuse = proto('string name = 1;\n int32 again = 2;');
-    expect(rules(reuse, 'WIRE', prevReserved)).toContain('FIELD_RESERVED_NUMBER_REUSED');
+    // As in Buf: reusing a reserved number means it is no longer reserved.
+    expect(rules(reuse, 'WIRE', prevReserved)).toEqual(['RESERVED_MESSAGE_NO_DELETE']);
   });
 
-  it('moving one field into a new oneof is wire-safe; into an existing oneof is not', () => {
+  it('moving a field into or out of a oneof is FIELD_SAME_ONEOF at every level, as in Buf', () => {
     const newOneof = proto('string name = 1;\n oneof c { int32 count = 2; }\n string note = 3;');
-    expect(rules(newOneof, 'WIRE_JSON')).toEqual([]);
-    expect(rules(newOneof, 'FILE')).toContain('FIELD_MOVED_TO_NEW_ONEOF');
+    expect(rules(newOneof, 'WIRE')).toEqual(['FIELD_SAME_ONEOF']);
+    expect(rules(newOneof, 'WIRE_JSON')).toEqual(['FIELD_SAME_ONEOF']);
+    expect(rules(newOneof, 'FILE').sort()).toEqual(['FIELD_SAME_CARDINALITY', 'FIELD_SAME_ONEOF']);
+    expect(rules(base, 'WIRE', newOneof)).toEqual(['FIELD_SAME_ONEOF']);
     const prev = proto('string name = 1;\n oneof c { int32 count = 2; }\n string note = 3;');
     const existing = proto('string name = 1;\n oneof c { int32 count = 2; string note = 3; }');
     expect(rules(existing, 'WIRE', prev)).toContain('FIELD_SAME_ONEOF');
   });
 
-  it('cardinality: singular ↔ repeated is wire-safe for strings only', () => {
+  it('cardinality: singular ↔ repeated breaks WIRE for every type, as in Buf', () => {
     expect(
       rules(proto('repeated string name = 1;\n int32 count = 2;\n string note = 3;'), 'WIRE'),
+    ).toEqual(['FIELD_WIRE_COMPATIBLE_CARDINALITY']);
+    expect(
+      rules(proto('string name = 1;\n optional int32 count = 2;\n string note = 3;'), 'WIRE'),
     ).toEqual([]);
     expect(
       rules(proto('string name = 1;\n repeated int32 count = 2;\n string note = 3;'), 'WIRE'),

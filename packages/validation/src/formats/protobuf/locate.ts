@@ -23,6 +23,11 @@ export interface FieldDecl {
   readonly number: string;
   readonly at: Position;
   readonly numberAt: Position;
+  /** The label written (`optional`, `required`, `repeated`), `map`, or '' (none). */
+  readonly label: string;
+  /** Position of the statement's first token. */
+  readonly start: Position;
+  readonly inOneof: boolean;
   /** Option name → position of the name and the value's first token. */
   readonly options: ReadonlyMap<string, { at: Position; value: Token; negative: boolean }>;
 }
@@ -301,8 +306,12 @@ export function indexProto(text: string): ProtoIndex {
           t()?.text === '['
             ? readOptions()
             : new Map<string, { at: Position; value: Token; negative: boolean }>();
+        const first = tok.text;
         if (scope.kind !== 'extend')
           fields.push({
+            label: ['optional', 'required', 'repeated', 'map'].includes(first) ? first : '',
+            start: at(tok),
+            inOneof: scope.kind === 'oneof',
             scope: scope.path,
             name: isGroup ? nameTok.text.toLowerCase() : nameTok.text,
             number: numberTok?.text ?? '',

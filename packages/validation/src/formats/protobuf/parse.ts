@@ -160,13 +160,14 @@ function addWellKnown(root: protobuf.Root, file: string, added: Set<string>): bo
   return true;
 }
 
-/** Messages a unit defines at top level (and nested), in declaration order. */
+/** Messages, enums and services a unit defines (nested too), in declaration order. */
 function messagesOf(ns: protobuf.NamespaceBase, out: string[] = []): string[] {
   for (const n of ns.nestedArray) {
     if (n instanceof protobuf.Type) {
       out.push(n.fullName.slice(1));
       messagesOf(n, out);
-    } else if (n instanceof protobuf.Enum) out.push(n.fullName.slice(1));
+    } else if (n instanceof protobuf.Enum || n instanceof protobuf.Service)
+      out.push(n.fullName.slice(1));
     else if (n instanceof protobuf.Namespace) messagesOf(n, out);
   }
   return out;

@@ -194,6 +194,13 @@ function checkMessage(t: protobuf.Type, name: string, ctx: Ctx): void {
   for (const f of t.fieldsArray) {
     const decl = ctx.field(name, f.name);
     const numberAt = decl?.numberAt ?? decl?.at;
+    if (ctx.syntax === 'proto2' && decl !== undefined && decl.label === '' && !decl.inOneof)
+      ctx.fail(
+        `field ${name}.${f.name}: proto2 fields need a label (optional, required or repeated)`,
+        decl.start,
+      );
+    if (ctx.syntax !== 'proto2' && decl?.label === 'required')
+      ctx.fail(`field ${name}.${f.name}: required fields are only allowed in proto2`, decl.start);
     if (!validFieldNumber(f.id))
       ctx.fail(
         `field ${name}.${f.name}: number ${f.id} is out of range (1 to 536,870,911, except 19,000 to 19,999)`,
