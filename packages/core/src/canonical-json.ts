@@ -115,7 +115,7 @@ function write(
     throw limitExceeded(
       'maxDepth',
       maxDepth,
-      'nests deeper',
+      'nests deeper than',
       { what: 'canonical JSON input' },
       {
         path: pointer(keys),

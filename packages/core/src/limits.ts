@@ -48,7 +48,10 @@ export interface LimitContext {
   readonly names?: Partial<Record<keyof Limits, string>>;
 }
 
-/** Builds the typed `E_LIMIT_EXCEEDED` for one limit (not thrown). */
+/**
+ * Builds the typed `E_LIMIT_EXCEEDED` for one limit (not thrown); `message` leads up to the
+ * limit's name: `nests deeper than` → "schema nests deeper than limits.maxDepth (64)".
+ */
 export function limitExceeded(
   limit: keyof Limits,
   max: number,
@@ -60,7 +63,7 @@ export function limitExceeded(
   return new PlinthError({
     code: 'E_LIMIT_EXCEEDED',
     package: context.package ?? '@plinth/core',
-    message: `${context.what ?? 'value'} ${message}, more than limits.${name} (${max})`,
+    message: `${context.what ?? 'value'} ${message} limits.${name} (${max})`,
     details: { limit: name, max, ...details },
   });
 }
@@ -112,7 +115,7 @@ export function checkJsonLimits(
         throw limitExceeded(
           'maxStringLength',
           maxString,
-          `has a ${v.length}-character string`,
+          `has a ${v.length}-character string, more than`,
           context,
           {
             path: pathOf(frame),
@@ -129,14 +132,16 @@ export function checkJsonLimits(
     if (before !== undefined && (before >= frame.depth || maxDepth === Infinity)) continue;
     seen.set(v, frame.depth);
     if (frame.depth > maxDepth) {
-      throw limitExceeded('maxDepth', maxDepth, 'nests deeper', context, { path: pathOf(frame) });
+      throw limitExceeded('maxDepth', maxDepth, 'nests deeper than', context, {
+        path: pathOf(frame),
+      });
     }
     if (Array.isArray(v)) {
       if (v.length > maxArray) {
         throw limitExceeded(
           'maxArrayLength',
           maxArray,
-          `has an array of ${v.length} items`,
+          `has an array of ${v.length} items, more than`,
           context,
           {
             path: pathOf(frame),
@@ -157,7 +162,7 @@ export function checkJsonLimits(
       throw limitExceeded(
         'maxArrayLength',
         maxArray,
-        `has an object of ${keys.length} members`,
+        `has an object of ${keys.length} members, more than`,
         context,
         {
           path: pathOf(frame),
@@ -171,7 +176,7 @@ export function checkJsonLimits(
         throw limitExceeded(
           'maxStringLength',
           maxString,
-          `has a ${k.length}-character key`,
+          `has a ${k.length}-character key, more than`,
           context,
           {
             path: pathOf(frame),
@@ -210,9 +215,15 @@ export function parseJson(text: string, limits: ParseLimits, context: LimitConte
   }
   const maxSize = limits.maxDocumentSize ?? Infinity;
   if (text.length > maxSize) {
-    throw limitExceeded('maxDocumentSize', maxSize, `is ${text.length} characters`, context, {
-      actual: text.length,
-    });
+    throw limitExceeded(
+      'maxDocumentSize',
+      maxSize,
+      `is ${text.length} characters, more than`,
+      context,
+      {
+        actual: text.length,
+      },
+    );
   }
   const maxDepth = limits.maxDepth ?? Infinity;
   if (maxDepth !== Infinity) {
@@ -226,7 +237,7 @@ export function parseJson(text: string, limits: ParseLimits, context: LimitConte
       } else if (c === 0x22) inString = true;
       else if (c === 0x5b || c === 0x7b) {
         if (++depth > maxDepth) {
-          throw limitExceeded('maxDepth', maxDepth, 'nests deeper', context, { offset: i });
+          throw limitExceeded('maxDepth', maxDepth, 'nests deeper than', context, { offset: i });
         }
       } else if (c === 0x5d || c === 0x7d) depth--;
     }

@@ -54,14 +54,16 @@ const codePoint = (cp: number) => `U+${cp.toString(16).toUpperCase().padStart(4,
 
 /**
  * A name as text that is safe to print: JSON-quoted, with every character the policy refuses
- * (and any other non-ASCII format character) written as `\uXXXX`, cut at 80 characters.
+ * (and, with `ascii`, every non-ASCII character) written as `\uXXXX`, cut at 80 characters.
  */
-export function printableName(value: string): string {
+export function printableName(value: string, options: { readonly ascii?: boolean } = {}): string {
   const cut = value.length > 80 ? `${value.slice(0, 80)}…` : value;
   let out = '';
   for (const ch of cut) {
     const cp = ch.codePointAt(0) as number;
-    out += classify(cp) !== undefined ? `\\u${cp.toString(16).padStart(4, '0')}` : ch;
+    const escape =
+      classify(cp) !== undefined || (options.ascii === true && cp > 0x7e && ch !== '…');
+    out += escape ? `\\u${cp.toString(16).padStart(4, '0')}` : ch;
   }
   return JSON.stringify(out).replace(/\\\\u([0-9a-f]{4})/g, '\\u$1');
 }
@@ -85,7 +87,10 @@ export function checkName(value: unknown, options: NameOptions = {}): string {
   const what = options.what ?? 'name';
   const max = options.maxLength ?? DEFAULT_LIMITS.maxNameLength;
   const fail = (rule: NameRule, extra: Record<string, unknown> = {}, suffix = ''): never => {
-    const shown = typeof value === 'string' ? printableName(value) : typeof value;
+    // A name that is not NFC is shown with every non-ASCII character escaped, so the two
+    // spellings that look alike are told apart.
+    const shown =
+      typeof value === 'string' ? printableName(value, { ascii: rule === 'nfc' }) : typeof value;
     throw new PlinthError({
       code: 'E_INVALID_NAME',
       package: options.package ?? '@plinth/core',
