@@ -9,6 +9,10 @@ export const registryErrors = defineErrors('@plinth/registry', {
       'A group, artifact or tag name is malformed (groups and names: `[A-Za-z0-9][A-Za-z0-9._-]*`; tags must not be semver ranges).',
   },
   E_INVALID_VERSION: { description: 'A version is not valid semver.' },
+  E_LIMIT_EXCEEDED: {
+    description:
+      'A schema, metadata or rule set is deeper or larger than the registry `limits` (`details.limit` names the limit).',
+  },
   E_INVALID_RANGE: { description: 'A range is not a valid node-semver range.' },
   E_UNKNOWN_ARTIFACT: { description: 'No artifact has that group/name (or it is deleted).' },
   E_UNKNOWN_VERSION: { description: 'No version of the artifact matches (id, version or range).' },

@@ -1,4 +1,10 @@
-import { check, noopLogger, systemClock, type OptionSpec } from '@plinth/core';
+import {
+  check,
+  DEFAULT_LIMITS as CORE_LIMITS,
+  noopLogger,
+  systemClock,
+  type OptionSpec,
+} from '@plinth/core';
 import type { Rules, RegistryLimits, RegistryOptions } from './types.js';
 
 /** Rules when no scope sets a field. */
@@ -10,12 +16,14 @@ export const DEFAULT_RULES = Object.freeze({
   integrity: 'full',
 } as const satisfies Required<Rules>);
 
-/** Defaults of {@link RegistryLimits}. */
+/** Defaults of {@link RegistryLimits} (`maxDepth` and `maxDocumentSize` are core's shared ones). */
 export const DEFAULT_LIMITS = Object.freeze({
   maxMetadataBytes: 65_536,
   maxLabels: 64,
   maxContentBytes: 16 * 1024 ** 3,
   maxReferences: 1000,
+  maxDepth: CORE_LIMITS.maxDepth,
+  maxDocumentSize: CORE_LIMITS.maxDocumentSize,
 } satisfies Required<RegistryLimits>);
 
 /** Defaults for {@link RegistryOptions}. */

@@ -1,4 +1,5 @@
 import {
+  DEFAULT_LIMITS as CORE_LIMITS,
   Lifecycle,
   TypedEmitter,
   createIdGenerator,
@@ -18,7 +19,14 @@ import type { SchemaEngine } from './schema-engine.js';
 import type * as T from './types.js';
 import * as artifacts from './internal/artifacts.js';
 import { ContentCache } from './internal/content-cache.js';
-import { mapStorageError, runTx, storeCall, writeAudit, type Ctx } from './internal/context.js';
+import {
+  actorOf,
+  mapStorageError,
+  runTx,
+  storeCall,
+  writeAudit,
+  type Ctx,
+} from './internal/context.js';
 import { defaultEngine } from './internal/default-engine.js';
 import { collectGarbage } from './internal/gc.js';
 import { IdAllocator } from './internal/id-allocator.js';
@@ -265,6 +273,14 @@ export class Registry extends TypedEmitter<RegistryEvents> {
   }
 
   async #publishLoop(inputs: readonly T.PublishInput[]): Promise<T.PublishResult[]> {
+    if (!Array.isArray(inputs)) {
+      throw registryErrors.create('E_INVALID_ARGUMENT', 'publishMany() takes an array of inputs');
+    }
+    for (const i of inputs) {
+      if (typeof i !== 'object' || i === null || Array.isArray(i)) {
+        throw registryErrors.create('E_INVALID_ARGUMENT', 'a publish input must be an object');
+      }
+    }
     const replayable = inputs.every(
       (i) =>
         i.content === undefined || typeof i.content === 'string' || i.content instanceof Uint8Array,
@@ -411,8 +427,8 @@ export class Registry extends TypedEmitter<RegistryEvents> {
   async setRules(scope: T.RuleScope, rules: T.Rules, options: T.ActorOption = {}): Promise<void> {
     this.#ctx.assertWritable('setRules');
     const key = scopeKey(scope);
-    const checked = checkRules(rules);
-    const actor = options.actor ?? null;
+    const checked = checkRules(rules, 'rules', this.#ctx.limits.maxDepth);
+    const actor = actorOf(options);
     await runTx(this.#ctx, async (tx) => {
       await tx.collection(C.rules).put(key, { rules: checked, updatedAt: this.#ctx.clock.now() });
       await writeAudit(this.#ctx, tx, {
@@ -428,7 +444,7 @@ export class Registry extends TypedEmitter<RegistryEvents> {
   async clearRules(scope: T.RuleScope, options: T.ActorOption = {}): Promise<void> {
     this.#ctx.assertWritable('clearRules');
     const key = scopeKey(scope);
-    const actor = options.actor ?? null;
+    const actor = actorOf(options);
     await runTx(this.#ctx, async (tx) => {
       await tx.collection(C.rules).delete(key);
       await writeAudit(this.#ctx, tx, { action: 'rules.cleared', actor, details: { scope: key } });
@@ -487,6 +503,26 @@ export class Registry extends TypedEmitter<RegistryEvents> {
     options: { artifact?: string; limit?: number; cursor?: string; reverse?: boolean } = {},
   ): Promise<{ entries: T.AuditEntry[]; cursor: string | undefined }> {
     this.#assertOpen('audit');
+    if (typeof options !== 'object' || options === null) {
+      throw registryErrors.create('E_INVALID_ARGUMENT', 'audit() options must be an object');
+    }
+    const { limit, cursor, reverse } = options;
+    if (
+      limit !== undefined &&
+      (!Number.isInteger(limit) || limit < 1 || limit > CORE_LIMITS.maxPageSize)
+    ) {
+      throw registryErrors.create(
+        'E_INVALID_ARGUMENT',
+        `audit() limit must be an integer from 1 to ${CORE_LIMITS.maxPageSize}`,
+        { details: { limit: 'maxPageSize' } },
+      );
+    }
+    if (cursor !== undefined && typeof cursor !== 'string') {
+      throw registryErrors.create('E_INVALID_ARGUMENT', 'audit() cursor must be a string');
+    }
+    if (reverse !== undefined && typeof reverse !== 'boolean') {
+      throw registryErrors.create('E_INVALID_ARGUMENT', 'audit() reverse must be a boolean');
+    }
     const col = this.#store.collection<AuditDoc>(C.audit);
     const paging = {
       limit: options.limit ?? 100,
@@ -527,10 +563,13 @@ export class Registry extends TypedEmitter<RegistryEvents> {
   /** Read-only mode for every instance sharing the store (the `readOnly` option is per instance). */
   async setReadOnly(readOnly: boolean, options: T.ActorOption = {}): Promise<void> {
     this.#assertOpen('setReadOnly');
+    if (typeof readOnly !== 'boolean') {
+      throw registryErrors.create('E_INVALID_ARGUMENT', 'setReadOnly() takes a boolean');
+    }
     if (this.#o.readOnly) {
       throw registryErrors.create('E_READ_ONLY', 'this instance was opened with readOnly: true');
     }
-    const actor = options.actor ?? null;
+    const actor = actorOf(options);
     await runTx(this.#ctx, async (tx) => {
       await tx.collection(C.meta).put('mode', { readOnly: readOnly === true });
       await writeAudit(this.#ctx, tx, { action: 'mode.set', actor, details: { readOnly } });

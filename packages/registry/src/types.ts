@@ -297,6 +297,13 @@ export interface RegistryLimits {
   readonly maxContentBytes?: number;
   /** @default 1000 */
   readonly maxReferences?: number;
+  /**
+   * Deepest nesting of a JSON schema, metadata annotations or rules given to the registry
+   * (checked before any recursive work). @default 64
+   */
+  readonly maxDepth?: number;
+  /** Largest schema text the Confluent API parses, in characters. @default 1_048_576 */
+  readonly maxDocumentSize?: number;
 }
 
 export interface RegistryOptions {

@@ -1,4 +1,4 @@
-import { canonicalJson, digestOf } from '@plinth/core';
+import { canonicalJson, DEFAULT_LIMITS, digestOf, isPlinthError, parseJson } from '@plinth/core';
 import type { Registry } from '../registry.js';
 import type { SchemaEngine, SchemaSourceLike } from '../schema-engine.js';
 import type { ReferenceInput, VersionInfo } from '../types.js';
@@ -60,14 +60,34 @@ export function parseCandidate(body: unknown, query: Query): Candidate {
     throw new ConfluentError(422, 42201, 'Invalid schema: `schema` must be a non-empty string');
   }
   let schema: unknown = b.schema;
+  if (b.schema.length > DEFAULT_LIMITS.maxDocumentSize) {
+    throw new ConfluentError(
+      422,
+      42209,
+      `Schema too large: ${b.schema.length} characters, more than limits.maxDocumentSize (${DEFAULT_LIMITS.maxDocumentSize})`,
+    );
+  }
   if (type !== 'PROTOBUF') {
     try {
-      schema = JSON.parse(b.schema) as unknown;
-    } catch (cause) {
+      // Depth is checked by a scan of the text before any object is built.
+      schema = parseJson(
+        b.schema,
+        { maxDepth: DEFAULT_LIMITS.maxDepth },
+        { what: `${type} schema` },
+      );
+    } catch (error) {
+      if (isPlinthError(error, 'E_LIMIT_EXCEEDED')) {
+        throw new ConfluentError(
+          422,
+          42201,
+          `Invalid schema: ${error.message.replace(/^\[[^\]]*\] /, '')}`,
+        );
+      }
+      const cause = (error as { cause?: Error }).cause;
       throw new ConfluentError(
         422,
         42201,
-        `Invalid schema: ${type} schema is not JSON (${(cause as Error).message})`,
+        `Invalid schema: ${type} schema is not JSON (${cause?.message ?? (error as Error).message})`,
       );
     }
   }

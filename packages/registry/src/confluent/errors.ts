@@ -67,6 +67,8 @@ export function toConfluentError(error: unknown): ConfluentError {
       return new ConfluentError(409, 409, `Schema type does not match the subject's: ${m}`);
     case 'E_INVALID_VERSION':
       return new ConfluentError(422, 42202, m);
+    case 'E_LIMIT_EXCEEDED':
+      return new ConfluentError(422, 42201, `Invalid schema: ${m}`);
     case 'E_INVALID_NAME':
       return new ConfluentError(422, 42208, m);
     case 'E_REFERENCED':

@@ -1,5 +1,24 @@
+import { checkName, isPlinthError, printableName } from '@plinth/core';
 import { Registry } from '../registry.js';
 import { ConfluentError } from './errors.js';
+
+/**
+ * Confluent's answer for a subject its validation refuses (422, 42208, its message), followed
+ * by the rule of Plinth's name policy the subject breaks.
+ */
+function checkSubject(subject: string): void {
+  try {
+    checkName(subject, { what: 'subject', package: '@plinth/registry' });
+  } catch (error) {
+    if (!isPlinthError(error, 'E_INVALID_NAME')) throw error;
+    const why = error.message.replace(/^\[[^\]]*\] subject "(?:[^"\\]|\\.)*" /, '');
+    throw new ConfluentError(
+      422,
+      42208,
+      `The specified subject '${printableName(subject, { ascii: true }).slice(1, -1)}' is not a valid. It ${why}.`,
+    );
+  }
+}
 
 const SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const ESCAPED = 'x--';
@@ -23,6 +42,7 @@ export class SubjectNames {
 
   toArtifact(subject: string): string {
     if (subject.length === 0) throw new ConfluentError(422, 42208, 'Subject must not be empty');
+    checkSubject(subject);
     if (SEGMENT.test(subject) && !subject.startsWith(ESCAPED)) return `${this.#group}/${subject}`;
     const slash = subject.indexOf('/');
     if (slash > 0) {

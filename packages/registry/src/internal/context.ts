@@ -1,4 +1,5 @@
 import {
+  checkName,
   isPlinthError,
   systemClock,
   type Clock,
@@ -144,5 +145,6 @@ export function actorOf(input: { actor?: string | null | undefined } | undefined
       'actor must be a string of at most 256 characters',
     );
   }
-  return a;
+  // Actors land in the audit trail: the name policy keeps them printable and unspoofable.
+  return checkName(a, { what: 'actor', package: '@plinth/registry' });
 }

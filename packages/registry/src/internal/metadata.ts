@@ -1,4 +1,4 @@
-import { canonicalJson } from '@plinth/core';
+import { canonicalJson, checkJsonLimits } from '@plinth/core';
 import { registryErrors } from '../errors.js';
 import type { Ctx } from './context.js';
 
@@ -15,6 +15,9 @@ export function checkMetadata(
   ctx: Ctx,
   input: { description?: unknown; labels?: unknown; annotations?: unknown },
 ): Metadata {
+  if (typeof input !== 'object' || input === null) {
+    throw registryErrors.create('E_INVALID_ARGUMENT', 'the metadata must be an object');
+  }
   const { description, labels, annotations } = input;
   if (description !== undefined && typeof description !== 'string') {
     throw registryErrors.create('E_INVALID_ARGUMENT', 'description must be a string');
@@ -48,6 +51,13 @@ export function checkMetadata(
     (typeof annotations !== 'object' || annotations === null || Array.isArray(annotations))
   ) {
     throw registryErrors.create('E_INVALID_ARGUMENT', 'annotations must be a JSON object');
+  }
+  if (annotations !== undefined) {
+    checkJsonLimits(
+      annotations,
+      { maxDepth: ctx.limits.maxDepth },
+      { package: '@plinth/registry', what: 'annotations' },
+    );
   }
   const meta: Metadata = {
     description: (description as string | undefined) ?? null,

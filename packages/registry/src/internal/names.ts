@@ -1,5 +1,32 @@
+import { checkName, printableName } from '@plinth/core';
 import semver from 'semver';
 import { registryErrors } from '../errors.js';
+
+/** A value as short, safe text for messages and details (never throws, never deep). */
+export function shown(value: unknown): string {
+  if (typeof value === 'string') return printableName(value);
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  switch (typeof value) {
+    case 'number':
+    case 'boolean':
+    case 'undefined':
+      return String(value);
+    case 'bigint':
+      return `${value}n`;
+    default:
+      return typeof value;
+  }
+}
+
+/**
+ * Core's name policy (no control, bidi or invisible characters, NFC, a length bound) with the
+ * registry's package in the error; the registry's own syntax rules are checked after it.
+ */
+function policy(value: unknown, what: string): void {
+  if (typeof value === 'string')
+    checkName(value, { what, package: '@plinth/registry', maxLength: 257 });
+}
 
 const SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const TAG = /^[A-Za-z][A-Za-z0-9._-]{0,63}$/;
@@ -15,26 +42,28 @@ export interface ArtifactName {
 export function artifactName(value: unknown, what = 'artifact'): ArtifactName {
   if (typeof value !== 'string') {
     throw registryErrors.create('E_INVALID_NAME', `${what} must be a "group/name" string`, {
-      details: { [what]: String(value) },
+      details: { [what]: shown(value) },
     });
   }
+  policy(value, what);
   const slash = value.indexOf('/');
   const group = slash < 0 ? '' : value.slice(0, slash);
   const name = slash < 0 ? '' : value.slice(slash + 1);
   if (!SEGMENT.test(group) || !SEGMENT.test(name)) {
     throw registryErrors.create(
       'E_INVALID_NAME',
-      `${what} "${value}" must be "group/name", each part matching [A-Za-z0-9][A-Za-z0-9._-]* (at most 128 characters)`,
-      { details: { [what]: value } },
+      `${what} ${shown(value)} must be "group/name", each part matching [A-Za-z0-9][A-Za-z0-9._-]* (at most 128 characters)`,
+      { details: { [what]: shown(value) } },
     );
   }
   return { key: value, group, name };
 }
 
 export function checkGroup(value: unknown): string {
+  policy(value, 'group');
   if (typeof value !== 'string' || !SEGMENT.test(value)) {
-    throw registryErrors.create('E_INVALID_NAME', `group ${JSON.stringify(value)} is malformed`, {
-      details: { group: String(value) },
+    throw registryErrors.create('E_INVALID_NAME', `group ${shown(value)} is malformed`, {
+      details: { group: shown(value) },
     });
   }
   return value;
@@ -44,8 +73,8 @@ export function checkKind(value: unknown): string {
   if (typeof value !== 'string' || !KIND.test(value)) {
     throw registryErrors.create(
       'E_INVALID_ARGUMENT',
-      `kind ${JSON.stringify(value)} must be a lowercase word ([a-z][a-z0-9-]*)`,
-      { details: { kind: String(value) } },
+      `kind ${shown(value)} must be a lowercase word ([a-z][a-z0-9-]*)`,
+      { details: { kind: shown(value) } },
     );
   }
   return value;
@@ -53,11 +82,12 @@ export function checkKind(value: unknown): string {
 
 /** Tags are names that cannot be mistaken for a semver range (like npm dist-tags). */
 export function checkTag(value: unknown): string {
+  policy(value, 'tag');
   if (typeof value !== 'string' || !TAG.test(value) || semver.validRange(value) !== null) {
     throw registryErrors.create(
       'E_INVALID_NAME',
-      `tag ${JSON.stringify(value)} must match [A-Za-z][A-Za-z0-9._-]* and not be a semver range`,
-      { details: { tag: String(value) } },
+      `tag ${shown(value)} must match [A-Za-z][A-Za-z0-9._-]* and not be a semver range`,
+      { details: { tag: shown(value) } },
     );
   }
   return value;
@@ -77,8 +107,8 @@ export function parseVersion(value: unknown): ParsedVersion {
   if (sv === null) {
     throw registryErrors.create(
       'E_INVALID_VERSION',
-      `version ${JSON.stringify(value)} is not valid semver (MAJOR.MINOR.PATCH[-prerelease][+build])`,
-      { details: { version: String(value) } },
+      `version ${shown(value)} is not valid semver (MAJOR.MINOR.PATCH[-prerelease][+build])`,
+      { details: { version: shown(value) } },
     );
   }
   const key = sv.version;
@@ -96,7 +126,7 @@ export interface ArtifactRef {
 export function parseRef(value: unknown): ArtifactRef {
   if (typeof value !== 'string') {
     throw registryErrors.create('E_INVALID_ARGUMENT', 'a reference must be a string', {
-      details: { ref: String(value) },
+      details: { ref: shown(value) },
     });
   }
   const at = value.indexOf('@');

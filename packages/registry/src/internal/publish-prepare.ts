@@ -109,6 +109,9 @@ export async function preparePublish(
   if (input.state !== undefined && input.state !== 'draft' && input.state !== 'active') {
     throw registryErrors.create('E_INVALID_ARGUMENT', 'a new version is "draft" or "active"');
   }
+  if (input.tags !== undefined && !Array.isArray(input.tags)) {
+    throw registryErrors.create('E_INVALID_ARGUMENT', 'tags must be an array of tag names');
+  }
   const tags = (input.tags ?? []).map(checkTag);
   const meta = checkMetadata(ctx, input);
   // Kind and format never change for an artifact, and the transaction checks them again: a
@@ -174,7 +177,7 @@ export async function preparePublish(
         'give `schema`, not `content`, for schemas',
       );
     }
-    const encoded = encodeSchema(input.schema);
+    const encoded = encodeSchema(input.schema, ctx.limits.maxDepth);
     bytes = encoded.bytes;
     encoding = encoded.encoding;
     content = bytes;

@@ -61,7 +61,11 @@ export async function publishAll(
   const prepared: Prepared[] = [];
   const earlier = new Map<string, { kind: string; format: string | null }>();
   for (const input of inputs) {
-    const p = await preparePublish(ctx, input, earlier.get(String(input?.artifact)));
+    const p = await preparePublish(
+      ctx,
+      input,
+      earlier.get(typeof input?.artifact === 'string' ? input.artifact : ''),
+    );
     earlier.set(p.name.key, { kind: p.kind, format: p.format });
     prepared.push(p);
   }

@@ -1,12 +1,19 @@
-import { canonicalJson, isPlinthError, type Digest } from '@plinth/core';
+import { canonicalJson, checkJsonLimits, isPlinthError, type Digest } from '@plinth/core';
 import { registryErrors } from '../errors.js';
 import type { SchemaSourceLike } from '../schema-engine.js';
 import type { Ctx } from './context.js';
 import type { VersionDoc } from './records.js';
 
-/** Stored bytes of a schema: text as given (`.proto`), JSON values in canonical form. */
-export function encodeSchema(schema: unknown): { bytes: Uint8Array; encoding: 'text' | 'json' } {
+/**
+ * Stored bytes of a schema: text as given (`.proto`), JSON values in canonical form. A JSON
+ * value nested deeper than `maxDepth` is refused (`E_LIMIT_EXCEEDED`) before it is walked.
+ */
+export function encodeSchema(
+  schema: unknown,
+  maxDepth: number,
+): { bytes: Uint8Array; encoding: 'text' | 'json' } {
   if (typeof schema === 'string') return { bytes: Buffer.from(schema, 'utf8'), encoding: 'text' };
+  checkJsonLimits(schema, { maxDepth }, { package: '@plinth/registry', what: 'the schema' });
   let text: string;
   try {
     text = canonicalJson(schema);

@@ -191,6 +191,12 @@ export class SearchIndex {
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
       throw registryErrors.create('E_INVALID_ARGUMENT', 'limit must be an integer from 1 to 1000');
     }
+    if (typeof q !== 'object') {
+      throw registryErrors.create('E_INVALID_ARGUMENT', 'a search query must be an object');
+    }
+    if (q.text !== undefined && typeof q.text !== 'string') {
+      throw registryErrors.create('E_INVALID_ARGUMENT', 'search text must be a string');
+    }
     const text = q.text?.trim();
     const scores = text !== undefined && text !== '' ? this.#scores(text) : undefined;
     const kinds =
