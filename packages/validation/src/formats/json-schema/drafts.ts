@@ -37,6 +37,8 @@ export function createAjv(draft: JsonSchemaDraft, allErrors: boolean): AnyAjv {
     // Schemas are checked against their meta-schema once, at parse time (a custom `$schema`
     // need not be known to ajv).
     validateSchema: false,
+    // Unknown formats are ignored by the specification; ajv need not say so on the console.
+    logger: false,
     // Patterns from schemas run on RE2 (linear time), never on the backtracking engine.
     code: { regExp: userRegExpEngine },
   };
