@@ -26,6 +26,26 @@ import { CompiledValidator } from './validator.js';
 import { QualitySuite, type QualitySuiteOptions } from './quality/suite.js';
 import { type BusinessRule, RuleSet } from './rules/rule-set.js';
 
+/**
+ * Checks the options of a comparison at the boundary: an object whose `ignore` is an array of
+ * rule ids (strings), so nothing below walks a hostile value.
+ */
+function checkCompareOptions(options: unknown, method: string): void {
+  if (!isObject(options)) {
+    throw validationErrors.create('E_INVALID_ARGUMENT', `${method}(): options must be an object`);
+  }
+  const { ignore } = options;
+  if (
+    ignore !== undefined &&
+    (!Array.isArray(ignore) || !ignore.every((x) => typeof x === 'string'))
+  ) {
+    throw validationErrors.create(
+      'E_INVALID_ARGUMENT',
+      `${method}(): options.ignore must be an array of rule ids ("rule" or "rule@path")`,
+    );
+  }
+}
+
 interface Parsed {
   readonly plugin: FormatPlugin;
   readonly parsed: unknown;
@@ -213,6 +233,7 @@ export class Validation extends TypedEmitter<ValidationEvents> {
         'E_INVALID_ARGUMENT',
         'checkCompatibility(): previous must be an array (oldest first)',
       );
+    checkCompareOptions(options, 'checkCompatibility');
     const level = options.level ?? this.#options.defaultLevel;
     if (!LEVELS.includes(level)) {
       throw validationErrors.create(
@@ -250,6 +271,7 @@ export class Validation extends TypedEmitter<ValidationEvents> {
     options: Pick<CompatibilityOptions, 'ignore' | 'protobufStrictness' | 'jsonSchemaPolicy'> = {},
   ): DiffResult {
     this.#life.assertOpen('diff');
+    checkCompareOptions(options, 'diff');
     const n = this.#parse(next);
     const p = this.#parseSame(n, previous, 'previous');
     const ignored = makeIgnore(options.ignore);
@@ -317,7 +339,7 @@ export class Validation extends TypedEmitter<ValidationEvents> {
 
   /** JSON Schema (2020-12) for a zod schema, so it can be registered as `json-schema`. */
   toJsonSchema(source: SchemaSource): unknown {
-    if (source.format !== 'zod')
+    if (!isObject(source) || source.format !== 'zod')
       throw validationErrors.create('E_UNSUPPORTED', 'toJsonSchema() converts zod schemas only');
     return zodToJsonSchema(this.#parse(source).parsed);
   }
