@@ -118,7 +118,7 @@ export function defineJsonSchemaRules(): void {
   js('JSON_MULTIPLE_OF_REMOVED', '"multipleOf" was removed (widens).', { multipleOf: 2 }, {});
   js(
     'JSON_MULTIPLE_OF_CHANGED',
-    '"multipleOf" changed: narrows to a multiple, widens to a divisor, else both.',
+    '"multipleOf" changed: narrows to a multiple, widens to a divisor (integers, within bounds where the division is exact), else both.',
     { multipleOf: 2 },
     { multipleOf: 3 },
   );
@@ -141,8 +141,44 @@ export function defineJsonSchemaRules(): void {
     { not: { type: 'number' } },
   );
   js(
+    'JSON_NOT_ADDED',
+    'A "not" subschema was added (narrows).',
+    { type: 'string' },
+    { type: 'string', not: { const: 'x' } },
+  );
+  js(
+    'JSON_NOT_REMOVED',
+    'The "not" subschema was removed (widens).',
+    { type: 'string', not: { const: 'x' } },
+    { type: 'string' },
+  );
+  js(
+    'JSON_REF_ADDED',
+    'A $ref was added next to other keywords: narrows unless the referenced schema provably accepts every old document.',
+    { minLength: 1 },
+    { $defs: { s: { type: 'string' } }, $ref: '#/$defs/s', minLength: 1 },
+  );
+  js(
+    'JSON_REF_REMOVED',
+    'A $ref next to other keywords was removed: widens unless the referenced schema provably accepts every new document.',
+    { $defs: { s: { type: 'string' } }, $ref: '#/$defs/s', minLength: 1 },
+    { minLength: 1 },
+  );
+  js(
+    'JSON_SUBSCHEMA_RESTRUCTURED',
+    'A subschema was rewritten (combinators, references, redundant keywords) and subsumption proves the keyword-level changes harmless in at least one direction; they are replaced by this change.',
+    { type: 'string' },
+    { allOf: [{ type: 'string' }] },
+  );
+  js(
+    'JSON_ANNOTATION_CHANGED',
+    "A keyword that validation ignores under the schema's draft (unknown keywords, content annotations) changed (cosmetic).",
+    { type: 'string' },
+    { type: 'string', contentMediaType: 'text/plain' },
+  );
+  js(
     'JSON_KEYWORD_CHANGED',
-    'Another validation keyword (if/then/else, dependencies, …) changed (breaks both).',
+    'Another validation keyword (if/then/else, dependencies, unevaluated*, dynamic references, …) changed: breaks both unless subsumption proves otherwise.',
     { if: { type: 'string' }, then: { minLength: 1 } },
     { if: { type: 'string' }, then: { minLength: 2 } },
   );
@@ -219,6 +255,12 @@ export function defineJsonSchemaRules(): void {
     '"contains" changed (breaks both).',
     { type: 'array', contains: { type: 'string' } },
     { type: 'array', contains: { type: 'number' } },
+  );
+  js(
+    'JSON_ONE_OF_OVERLAP',
+    'oneOf branches may now overlap (a document matching two branches is rejected): narrows, widens or both, unless disjointness is proven.',
+    { oneOf: [{ type: 'integer' }, { type: 'number', minimum: 0.5 }] },
+    { oneOf: [{ type: 'number' }, { type: 'number', minimum: 0.5 }] },
   );
   for (const [kw, id] of [
     ['anyOf', 'ANY_OF'],

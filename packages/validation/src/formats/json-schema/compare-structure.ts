@@ -1,15 +1,22 @@
 import { isObject, jsonEqual, ptr } from '../../internal/json.js';
 import type { JsonSchemaPolicy } from '../../types.js';
+import { arrayParts } from './keywords.js';
+import { acceptsAll, child, draftOf, type Node } from './subsume.js';
 
-/** How a change moves the set of accepted documents. */
+/** How a change may move the set of accepted documents. */
 export type Effect = 'narrow' | 'widen' | 'both' | 'none';
 export type Obj = Record<string, unknown>;
 
-/** What the structural comparisons need from the walker. */
+/** What the structural comparisons need from the walker. Paths are relative to the node pair. */
 export interface WalkContext {
   readonly policy: JsonSchemaPolicy;
   emit(rule: string, path: string, effect: Effect, message: string, cosmetic?: boolean): void;
-  sub(a: unknown, b: unknown, path: string): void;
+  /** Compares two subschemas (recursively), reporting their changes under `path`. */
+  sub(a: Node, b: Node, path: string): void;
+  /** Proven: no instance is valid under both. */
+  disjoint(a: Node, b: Node): boolean;
+  /** Proven: the same subschema text once references are resolved. */
+  same(a: Node, b: Node): boolean;
 }
 
 /** Annotations: they never change which documents are valid. */
@@ -28,29 +35,37 @@ export const COSMETIC = [
   '$anchor',
 ];
 
-/** An annotation-only schema (or `true`): accepts anything. */
-export function isAnything(s: unknown): boolean {
-  return s === true || (isObject(s) && Object.keys(s).every((k) => COSMETIC.includes(k)));
+const schemaOf = (n: Node): Obj => (isObject(n.loc.schema) ? n.loc.schema : {});
+const open = (n: Node) => acceptsAll(n.loc.schema, draftOf(n));
+
+/** Patterns of `patternProperties` that match a property name (an unreadable pattern matches). */
+function matching(s: Obj, name: string): string[] {
+  if (!isObject(s.patternProperties)) return [];
+  return Object.keys(s.patternProperties).filter((p) => {
+    try {
+      return new RegExp(p, 'u').test(name);
+    } catch {
+      return true;
+    }
+  });
 }
 
-/** Open (anything else allowed), closed (`additionalProperties: false`) or partially open. */
-export function model(s: Obj): 'open' | 'closed' | 'partial' {
-  const ap = s.additionalProperties ?? s.unevaluatedProperties;
-  if (ap === false) return 'closed';
-  if (isObject(s.patternProperties) && Object.keys(s.patternProperties).length > 0)
-    return 'partial';
-  if (ap === undefined || ap === true || isAnything(ap)) return 'open';
-  return 'partial';
-}
-
-export function compareObject(o: Obj, n: Obj, path: string, c: WalkContext): void {
+/**
+ * Properties, patternProperties and additionalProperties. The constraint on a property name is
+ * the conjunction of its `properties` entry and every matching pattern, else
+ * `additionalProperties`; a name declared on one side only is compared with whatever
+ * constrains it on the other side.
+ */
+export function compareObject(on: Node, nn: Node, c: WalkContext): void {
+  const o = schemaOf(on);
+  const n = schemaOf(nn);
   const oReq = new Set(Array.isArray(o.required) ? (o.required as string[]) : []);
   const nReq = new Set(Array.isArray(n.required) ? (n.required as string[]) : []);
   for (const r of nReq)
     if (!oReq.has(r))
       c.emit(
         'JSON_REQUIRED_ADDED',
-        ptr(ptr(path, 'required'), r),
+        ptr(ptr('', 'required'), r),
         'narrow',
         `property "${r}" became required`,
       );
@@ -58,72 +73,86 @@ export function compareObject(o: Obj, n: Obj, path: string, c: WalkContext): voi
     if (!nReq.has(r))
       c.emit(
         'JSON_REQUIRED_REMOVED',
-        ptr(ptr(path, 'required'), r),
+        ptr(ptr('', 'required'), r),
         'widen',
         `property "${r}" is no longer required`,
       );
   const op = isObject(o.properties) ? o.properties : {};
   const np = isObject(n.properties) ? n.properties : {};
-  const om = model(o);
-  const nm = model(n);
-  const oAdd = o.additionalProperties;
-  const nAdd = n.additionalProperties;
+  const oHasAdd = 'additionalProperties' in o;
+  const nHasAdd = 'additionalProperties' in n;
+  const strict = c.policy === 'strict';
   for (const name of new Set([...Object.keys(op), ...Object.keys(np)])) {
-    const p = ptr(ptr(path, 'properties'), name);
-    if (name in op && name in np) c.sub(op[name], np[name], p);
-    else if (name in np) {
-      if (om === 'closed')
+    const p = ptr(ptr('', 'properties'), name);
+    if (name in op && name in np) {
+      c.sub(child(on, 'properties', name), child(nn, 'properties', name), p);
+      continue;
+    }
+    if (name in np) {
+      const added = child(nn, 'properties', name);
+      const patterns = matching(o, name);
+      const first = patterns[0];
+      if (first !== undefined) c.sub(child(on, 'patternProperties', first), added, p);
+      else if (o.additionalProperties === false)
         c.emit(
           'JSON_PROPERTY_ADDED_TO_CLOSED_MODEL',
           p,
           'widen',
           `property "${name}" added to a closed content model`,
         );
-      else if (om === 'partial') c.sub(oAdd, np[name], p);
-      else {
-        const strict = c.policy === 'strict' && !isAnything(np[name]);
+      else if (oHasAdd && !open(child(on, 'additionalProperties')))
+        c.sub(child(on, 'additionalProperties'), added, p);
+      else
         c.emit(
           'JSON_PROPERTY_ADDED_TO_OPEN_MODEL',
           p,
-          strict ? 'narrow' : 'none',
+          strict && !open(added) ? 'narrow' : 'none',
           `property "${name}" added to an open content model`,
         );
-      }
-    } else if (nm === 'closed')
+      continue;
+    }
+    const removed = child(on, 'properties', name);
+    const patterns = matching(n, name);
+    const first = patterns[0];
+    if (first !== undefined) c.sub(removed, child(nn, 'patternProperties', first), p);
+    else if (n.additionalProperties === false)
       c.emit(
         'JSON_PROPERTY_REMOVED_FROM_CLOSED_MODEL',
         p,
         'narrow',
         `property "${name}" removed from a closed content model`,
       );
-    else if (nm === 'partial') c.sub(op[name], nAdd, p);
-    else {
-      const strict = c.policy === 'strict' && !isAnything(op[name]);
+    else if (nHasAdd && !open(child(nn, 'additionalProperties')))
+      c.sub(removed, child(nn, 'additionalProperties'), p);
+    else
       c.emit(
         'JSON_PROPERTY_REMOVED_FROM_OPEN_MODEL',
         p,
-        strict ? 'widen' : 'none',
+        strict && !open(removed) ? 'widen' : 'none',
         `property "${name}" removed from an open content model`,
       );
-    }
   }
-  if (!jsonEqual(oAdd, nAdd)) {
-    const p = ptr(path, 'additionalProperties');
-    const oOpen = oAdd === undefined || isAnything(oAdd);
-    const nOpen = nAdd === undefined || isAnything(nAdd);
-    if (oOpen && nOpen) return;
-    if (nAdd === false || (oOpen && !nOpen))
+  const oAdd = oHasAdd ? child(on, 'additionalProperties') : undefined;
+  const nAdd = nHasAdd ? child(nn, 'additionalProperties') : undefined;
+  if (!c.same(child(on, 'additionalProperties'), child(nn, 'additionalProperties'))) {
+    const p = ptr('', 'additionalProperties');
+    const oOpen = oAdd === undefined || open(oAdd);
+    const nOpen = nAdd === undefined || open(nAdd);
+    if (oOpen && nOpen) {
+      // both accept any additional property
+    } else if (n.additionalProperties === false || (oOpen && !nOpen))
       c.emit('JSON_ADDITIONAL_PROPERTIES_NARROWED', p, 'narrow', 'additional properties narrowed');
-    else if (oAdd === false || (!oOpen && nOpen))
+    else if (o.additionalProperties === false || nOpen)
       c.emit('JSON_ADDITIONAL_PROPERTIES_EXTENDED', p, 'widen', 'additional properties extended');
-    else c.sub(oAdd, nAdd, p);
+    else if (oAdd !== undefined && nAdd !== undefined) c.sub(oAdd, nAdd, p);
   }
-  if (!jsonEqual(o.patternProperties, n.patternProperties)) {
+  if (!c.same(child(on, 'patternProperties'), child(nn, 'patternProperties'))) {
     const opp = isObject(o.patternProperties) ? o.patternProperties : {};
     const npp = isObject(n.patternProperties) ? n.patternProperties : {};
     for (const k of new Set([...Object.keys(opp), ...Object.keys(npp)])) {
-      const p = ptr(ptr(path, 'patternProperties'), k);
-      if (k in opp && k in npp) c.sub(opp[k], npp[k], p);
+      const p = ptr(ptr('', 'patternProperties'), k);
+      if (k in opp && k in npp)
+        c.sub(child(on, 'patternProperties', k), child(nn, 'patternProperties', k), p);
       else
         c.emit(
           'JSON_PATTERN_PROPERTIES_CHANGED',
@@ -135,34 +164,39 @@ export function compareObject(o: Obj, n: Obj, path: string, c: WalkContext): voi
   }
 }
 
-export function compareArray(o: Obj, n: Obj, path: string, c: WalkContext): void {
-  const oTuple = Array.isArray(o.prefixItems)
-    ? o.prefixItems
-    : Array.isArray(o.items)
-      ? o.items
-      : undefined;
-  const nTuple = Array.isArray(n.prefixItems)
-    ? n.prefixItems
-    : Array.isArray(n.items)
-      ? n.items
-      : undefined;
-  const oItems = Array.isArray(o.items) ? o.additionalItems : o.items;
-  const nItems = Array.isArray(n.items) ? n.additionalItems : n.items;
-  if (oTuple !== undefined || nTuple !== undefined) {
-    const a = oTuple ?? [];
-    const b = nTuple ?? [];
-    const key = Array.isArray(n.prefixItems) ? 'prefixItems' : 'items';
-    for (let i = 0; i < Math.max(a.length, b.length); i++) {
-      const p = ptr(ptr(path, key), i);
-      c.sub(i < a.length ? a[i] : oItems, i < b.length ? b[i] : nItems, p);
+/** Tuple positions, the rest of the items and `contains`, each read as its draft reads it. */
+export function compareArray(on: Node, nn: Node, c: WalkContext): void {
+  const o = schemaOf(on);
+  const n = schemaOf(nn);
+  const oa = arrayParts(o, draftOf(on));
+  const na = arrayParts(n, draftOf(nn));
+  const oRest = oa.rest === undefined ? undefined : child(on, oa.restKey);
+  const nRest = na.rest === undefined ? undefined : child(nn, na.restKey);
+  // An absent item schema accepts anything.
+  const anything = (x: Node | undefined, other: Node): Node =>
+    x ?? { ...other, loc: { ...other.loc, schema: true, pointer: `${other.loc.pointer}/~absent` } };
+  if (oa.tuple !== undefined || na.tuple !== undefined) {
+    const a = oa.tuple?.length ?? 0;
+    const b = na.tuple?.length ?? 0;
+    for (let i = 0; i < Math.max(a, b); i++) {
+      const p = ptr(ptr('', b > i ? na.tupleKey : oa.tupleKey), i);
+      const x = i < a ? child(on, oa.tupleKey, i) : oRest;
+      const y = i < b ? child(nn, na.tupleKey, i) : nRest;
+      if (x === undefined && y === undefined) continue;
+      c.sub(anything(x, on), anything(y, nn), p);
     }
   }
-  if (!jsonEqual(oItems, nItems)) {
-    const key = Array.isArray(n.items) ? 'additionalItems' : 'items';
-    c.sub(oItems, nItems, ptr(path, key));
-  }
-  if (!jsonEqual(o.contains, n.contains)) {
-    const p = ptr(path, 'contains');
+  if (
+    !(oRest === undefined && nRest === undefined) &&
+    !(oRest !== undefined && nRest !== undefined && c.same(oRest, nRest))
+  )
+    c.sub(
+      anything(oRest, on),
+      anything(nRest, nn),
+      ptr('', nRest !== undefined ? na.restKey : oa.restKey),
+    );
+  if (!c.same(child(on, 'contains'), child(nn, 'contains'))) {
+    const p = ptr('', 'contains');
     if (o.contains === undefined) c.emit('JSON_CONTAINS_ADDED', p, 'narrow', 'contains added');
     else if (n.contains === undefined)
       c.emit('JSON_CONTAINS_REMOVED', p, 'widen', 'contains removed');
@@ -170,13 +204,22 @@ export function compareArray(o: Obj, n: Obj, path: string, c: WalkContext): void
   }
 }
 
-export function compareComposition(o: Obj, n: Obj, path: string, c: WalkContext): void {
+/**
+ * anyOf / oneOf / allOf: branches are paired (equal text first, then by position) and compared;
+ * unpaired branches are added or removed. `oneOf` is exclusive, so its branches must stay
+ * pairwise disjoint where they were: an old branch's documents must match no other new branch
+ * (and the reverse for FORWARD), else JSON_ONE_OF_OVERLAP.
+ */
+export function compareComposition(on: Node, nn: Node, c: WalkContext): void {
+  const o = schemaOf(on);
+  const n = schemaOf(nn);
   for (const kw of ['anyOf', 'oneOf', 'allOf'] as const) {
-    if (jsonEqual(o[kw], n[kw])) continue;
+    if (c.same(child(on, kw), child(nn, kw))) continue;
     const a = Array.isArray(o[kw]) ? (o[kw] as unknown[]) : undefined;
     const b = Array.isArray(n[kw]) ? (n[kw] as unknown[]) : undefined;
-    const p = ptr(path, kw);
+    const p = ptr('', kw);
     const id = kw === 'allOf' ? 'ALL_OF' : kw === 'anyOf' ? 'ANY_OF' : 'ONE_OF';
+    if (a === undefined && b === undefined) continue;
     if (a === undefined) {
       c.emit(`JSON_${id}_ADDED`, p, 'narrow', `${kw} added`);
       continue;
@@ -185,17 +228,67 @@ export function compareComposition(o: Obj, n: Obj, path: string, c: WalkContext)
       c.emit(`JSON_${id}_REMOVED`, p, 'widen', `${kw} removed`);
       continue;
     }
-    if (a.length === b.length) {
-      for (let i = 0; i < a.length; i++) c.sub(a[i], b[i], ptr(p, i));
-      continue;
+    const pairOf = new Map<number, number>();
+    const taken = new Set<number>();
+    a.forEach((x, i) => {
+      const j = b.findIndex(
+        (y, k) => !taken.has(k) && jsonEqual(x, y) && c.same(child(on, kw, i), child(nn, kw, k)),
+      );
+      if (j >= 0) {
+        pairOf.set(i, j);
+        taken.add(j);
+      }
+    });
+    const restOld = a.map((_, i) => i).filter((i) => !pairOf.has(i));
+    const restNew = b.map((_, j) => j).filter((j) => !taken.has(j));
+    const common = Math.min(restOld.length, restNew.length);
+    for (let k = 0; k < common; k++) {
+      pairOf.set(restOld[k] as number, restNew[k] as number);
+      taken.add(restNew[k] as number);
     }
-    const removed = a.filter((x) => !b.some((y) => jsonEqual(x, y))).length;
-    const added = b.filter((x) => !a.some((y) => jsonEqual(x, y))).length;
+    for (const [i, j] of pairOf) c.sub(child(on, kw, i), child(nn, kw, j), ptr(p, j));
+    const removed = restOld.length - common;
+    const added = restNew.length - common;
     // More anyOf/oneOf branches accept more; more allOf branches accept less.
     const more: Effect = kw === 'allOf' ? 'narrow' : 'widen';
     const less: Effect = kw === 'allOf' ? 'widen' : 'narrow';
     if (added > 0) c.emit(`JSON_${id}_BRANCH_ADDED`, p, more, `${added} ${kw} branch(es) added`);
     if (removed > 0)
       c.emit(`JSON_${id}_BRANCH_REMOVED`, p, less, `${removed} ${kw} branch(es) removed`);
+    if (kw === 'oneOf') compareExclusivity(on, nn, a.length, b.length, pairOf, c);
   }
+}
+
+function compareExclusivity(
+  on: Node,
+  nn: Node,
+  oldCount: number,
+  newCount: number,
+  pairOf: ReadonlyMap<number, number>,
+  c: WalkContext,
+): void {
+  const overlaps: string[] = [];
+  let backward = false;
+  let forward = false;
+  for (const [i, j] of pairOf) {
+    const oi = child(on, 'oneOf', i);
+    for (let k = 0; k < newCount; k++) {
+      if (k === j || c.disjoint(oi, child(nn, 'oneOf', k))) continue;
+      backward = true;
+      overlaps.push(`old branch ${i} and new branch ${k}`);
+    }
+    const nj = child(nn, 'oneOf', j);
+    for (let k = 0; k < oldCount; k++) {
+      if (k === i || c.disjoint(nj, child(on, 'oneOf', k))) continue;
+      forward = true;
+      overlaps.push(`new branch ${j} and old branch ${k}`);
+    }
+  }
+  if (!backward && !forward) return;
+  c.emit(
+    'JSON_ONE_OF_OVERLAP',
+    ptr('', 'oneOf'),
+    backward && forward ? 'both' : backward ? 'narrow' : 'widen',
+    `oneOf branches may overlap (${[...new Set(overlaps)].slice(0, 4).join('; ')}): a document matching two branches is rejected`,
+  );
 }
