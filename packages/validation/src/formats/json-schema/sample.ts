@@ -1,7 +1,8 @@
 import { isObject } from '../../internal/json.js';
 import type { ParsedJsonSchema } from './plugin.js';
 import { samplePattern } from './pattern-sample.js';
-import { RefResolver } from './refs.js';
+import { arrayParts } from './keywords.js';
+import type { SchemaLocation } from './refs.js';
 
 type Obj = Record<string, unknown>;
 const FORMATS: Record<string, string[]> = {
@@ -26,34 +27,71 @@ export function sampleJsonSchema(
   count: number,
   random: () => number,
 ): unknown[] {
-  const refs = new RefResolver(p.schema, p.references);
+  const model = p.model;
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
-  const gen = (raw: unknown, doc: unknown, depth: number): unknown => {
-    let s: unknown = raw;
-    let d = doc;
-    for (let i = 0; i < 16 && isObject(s) && typeof s.$ref === 'string'; i++) {
-      const r = refs.resolve(s.$ref, d);
-      if (r === undefined) return null;
-      s = r.schema;
-      d = r.doc;
-    }
-    if (s === true || s === undefined) return pick([1, 'x', true, null]);
-    if (!isObject(s)) return null;
-    const o = s as Obj;
+  /**
+   * The keywords in effect at a list of locations (later ones win: `allOf` parts and the
+   * siblings of a reference), each with the location it comes from, references followed.
+   */
+  const view = (
+    locs: readonly SchemaLocation[],
+    scope: readonly SchemaLocation[],
+    chosen: ReadonlySet<string>,
+  ) => {
+    const o: Obj = {};
+    const from = new Map<string, SchemaLocation>();
+    let never = false;
+    const visit = (loc: SchemaLocation, hops: number): void => {
+      const s = loc.schema;
+      if (s === false) never = true;
+      if (!isObject(s) || hops > 16) return;
+      for (const kw of ['$ref', '$dynamicRef', '$recursiveRef'] as const) {
+        const ref = s[kw];
+        if (typeof ref !== 'string') continue;
+        const t = kw === '$ref' ? model.resolve(loc, ref) : model.resolveDynamic(loc, ref, scope);
+        if (t !== undefined) visit(t, hops + 1);
+      }
+      if (Array.isArray(s.allOf))
+        s.allOf.forEach((_, i) => visit(model.at(loc, 'allOf', i), hops + 1));
+      for (const [k, v] of Object.entries(s)) {
+        if (k === '$ref' || k === '$dynamicRef' || k === '$recursiveRef' || k === 'allOf') continue;
+        if (chosen.has(`${loc.resourceUri}#${loc.pointer}/${k}`)) continue;
+        o[k] = v;
+        from.set(k, loc);
+      }
+    };
+    for (const l of locs) visit(l, 0);
+    const at = (k: string, ...rest: Array<string | number>) =>
+      model.at(from.get(k) as SchemaLocation, k, ...rest);
+    const key = (k: string) => {
+      const l = from.get(k) as SchemaLocation;
+      return `${l.resourceUri}#${l.pointer}/${k}`;
+    };
+    return { o, at, key, never };
+  };
+  const gen = (
+    locs: readonly SchemaLocation[],
+    scope: readonly SchemaLocation[],
+    depth: number,
+    chosen: ReadonlySet<string> = new Set(),
+  ): unknown => {
+    const loc = locs[0] as SchemaLocation;
+    if (loc.resourceUri !== scope[scope.length - 1]?.resourceUri)
+      scope = [...scope, model.resource(loc.resourceUri) ?? loc];
+    const { o, at, key, never } = view(locs, scope, chosen);
+    if (locs.every((l) => l.schema === true || l.schema === undefined))
+      return pick([1, 'x', true, null]);
+    if (never) return null;
+    const sub = (l: SchemaLocation) => gen([l], scope, depth + 1);
     if ('const' in o) return o.const;
     if (Array.isArray(o.enum) && o.enum.length > 0) return pick(o.enum);
     for (const kw of ['anyOf', 'oneOf'] as const) {
-      if (Array.isArray(o[kw]) && (o[kw] as unknown[]).length > 0)
-        return gen(pick(o[kw] as unknown[]), d, depth + 1);
-    }
-    if (Array.isArray(o.allOf) && o.allOf.length > 0) {
-      const merged: Obj = {};
-      for (const part of o.allOf) if (isObject(part)) Object.assign(merged, part);
-      return gen(
-        { ...merged, ...Object.fromEntries(Object.entries(o).filter(([k]) => k !== 'allOf')) },
-        d,
-        depth + 1,
-      );
+      const branches = o[kw];
+      if (Array.isArray(branches) && branches.length > 0 && depth < 12) {
+        // The chosen branch joins the keywords around it.
+        const branch = at(kw, Math.floor(random() * branches.length));
+        return gen([...locs, branch], scope, depth + 1, new Set([...chosen, key(kw)]));
+      }
     }
     const types =
       typeof o.type === 'string'
@@ -112,37 +150,38 @@ export function sampleJsonSchema(
         const min = typeof o.minItems === 'number' ? o.minItems : 0;
         const max = typeof o.maxItems === 'number' ? o.maxItems : Math.max(min, 3);
         const n = min + Math.floor(random() * (max - min + 1));
-        const tuple = Array.isArray(o.prefixItems)
-          ? o.prefixItems
-          : Array.isArray(o.items)
-            ? o.items
-            : [];
-        const rest = Array.isArray(o.items) ? o.additionalItems : o.items;
+        const parts = arrayParts(o, model.draftAt(loc));
+        const tuple = parts.tuple ?? [];
+        const { tupleKey, restKey, rest } = parts;
         const out: unknown[] = [];
         for (let i = 0; i < Math.max(n, tuple.length); i++)
-          out.push(gen(i < tuple.length ? tuple[i] : rest, d, depth + 1));
+          out.push(
+            i < tuple.length
+              ? sub(at(tupleKey, i))
+              : rest === undefined
+                ? pick([1, 'x', null])
+                : sub(at(restKey)),
+          );
         return out;
       }
       default: {
         const props = isObject(o.properties) ? o.properties : {};
         const required = new Set(Array.isArray(o.required) ? (o.required as string[]) : []);
         const out: Obj = {};
-        for (const [k, v] of Object.entries(props)) {
-          if (required.has(k) || (depth < 6 && random() < 0.7)) out[k] = gen(v, d, depth + 1);
+        for (const k of Object.keys(props)) {
+          if (required.has(k) || (depth < 6 && random() < 0.7)) out[k] = sub(at('properties', k));
         }
         for (const k of required)
           if (!(k in out))
-            out[k] = gen(
-              isObject(o.additionalProperties) ? o.additionalProperties : true,
-              d,
-              depth + 1,
-            );
+            out[k] = isObject(o.additionalProperties)
+              ? sub(at('additionalProperties'))
+              : pick([1, 'x', null]);
         return out;
       }
     }
   };
   const out: unknown[] = [];
-  for (let i = 0; i < count; i++) out.push(gen(p.schema, p.schema, 0));
+  for (let i = 0; i < count; i++) out.push(gen([model.root], [model.root], 0));
   return out;
 }
 
