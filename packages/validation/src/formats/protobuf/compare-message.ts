@@ -13,7 +13,7 @@ import {
   WIRE_ONLY,
 } from './compare-enum-service.js';
 import { keyTypeOf } from './parse.js';
-import { jsonNameOf } from './validity.js';
+import { jsonNameOf, ownFields } from './validity.js';
 
 /** `proto2`, `proto3` or `editions`, of the file that declared an object. */
 export type Syntax = 'proto2' | 'proto3' | 'editions';
@@ -385,8 +385,8 @@ export function compareMessage(
   const oFull = o.fullName.slice(1);
   const nFull = n.fullName.slice(1);
   compareFields(
-    o.fieldsArray.map((f) => viewOf(f, oFull, os, oldNaming)),
-    n.fieldsArray.map((f) => viewOf(f, nFull, ns, newNaming)),
+    ownFields(o).map((f) => viewOf(f, oFull, os, oldNaming)),
+    ownFields(n).map((f) => viewOf(f, nFull, ns, newNaming)),
     n,
     name,
     emit,

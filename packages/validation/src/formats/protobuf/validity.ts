@@ -86,6 +86,11 @@ function isProto3OptionalOneof(o: protobuf.OneOf): boolean {
   );
 }
 
+/** A message's own fields: protobufjs also lists extensions of it (named `.pkg.ext`). */
+export function ownFields(t: protobuf.Type): protobuf.Field[] {
+  return t.fieldsArray.filter((f) => !f.name.startsWith('.') && f.extend === undefined);
+}
+
 interface Ctx {
   readonly unit: CheckedUnit;
   readonly syntax: 'proto2' | 'proto3' | 'editions';
@@ -191,7 +196,7 @@ function checkMessage(t: protobuf.Type, name: string, ctx: Ctx): void {
     'field',
   );
   const json = new Map<string, { field: protobuf.Field; custom: boolean }>();
-  for (const f of t.fieldsArray) {
+  for (const f of ownFields(t)) {
     const decl = ctx.field(name, f.name);
     const numberAt = decl?.numberAt ?? decl?.at;
     if (ctx.syntax === 'proto2' && decl !== undefined && decl.label === '' && !decl.inOneof)
@@ -358,7 +363,7 @@ function checkScopes(root: protobuf.Root, unitOf: ReadonlyMap<string, CheckedUni
   const walk = (ns: protobuf.NamespaceBase) => {
     const taken = new Set<string>(ns.nestedArray.map((n) => n.name));
     if (ns instanceof protobuf.Type) {
-      for (const f of ns.fieldsArray) taken.add(f.name);
+      for (const f of ownFields(ns)) taken.add(f.name);
       for (const o of ns.oneofsArray) if (!isProto3OptionalOneof(o)) taken.add(o.name);
     }
     for (const n of ns.nestedArray) {
