@@ -33,7 +33,7 @@ const PATH = process.env.FUZZ_PATH;
  * tolerated for now and how it is recognised. A matching answer is counted, not failed; the
  * list must shrink to nothing as those fixes land.
  */
-export const KNOWN_FINDINGS: ReadonlyArray<{
+const KNOWN_FINDINGS: ReadonlyArray<{
   readonly name: string;
   readonly reason: string;
   readonly matches: (req: FuzzRequest, res: RawResponse) => boolean;
@@ -108,8 +108,11 @@ async function snapshot(cp: ControlPlane, url: string): Promise<ModelState> {
   for (const subject of (await get('/subjects?deleted=true')) as string[]) {
     // `group/name` subjects are native artifacts seen through the Confluent API: compared above.
     if (subject.indexOf('/') > 0) continue;
-    const e = encodeURIComponent(subject);
-    const live = new Set((await get(`/subjects/${e}/versions`).catch(() => [])) as number[]);
+    // `.` and `..` would be resolved away by fetch's URL parser: encode them too.
+    const e = encodeURIComponent(subject).replace(/\./g, '%2E');
+    const liveBody = await get(`/subjects/${e}/versions`).catch(() => []);
+    // A subject whose versions are all soft-deleted has no live list (40401).
+    const live = new Set(Array.isArray(liveBody) ? (liveBody as number[]) : []);
     const all = (await get(`/subjects/${e}/versions?deleted=true`)) as number[];
     const versions = [];
     for (const revision of all) {
@@ -291,7 +294,7 @@ describe('HTTP fuzz model', () => {
             if (!out.failed) return;
             const cause =
               out.errorInstance instanceof Error
-                ? out.errorInstance.message
+                ? `${out.errorInstance.message}\n${out.errorInstance.stack?.split('\n').slice(1, 4).join('\n') ?? ''}`
                 : String(out.errorInstance);
             throw new Error(
               `http fuzz failed: FUZZ_SEED=${out.seed} FUZZ_PATH=${out.counterexamplePath ?? ''} (shrunk ${out.numShrinks} times)\n${cause.slice(0, 2000)}`,
@@ -305,7 +308,7 @@ describe('HTTP fuzz model', () => {
         `http fuzz: seed ${SEED}, ${figures.requests} requests in ${seconds} s (${figures.accepted} accepted, ${figures.refused} refused), ` +
           `0 failures, known findings: ${known}; variants: ${[...figures.variants].map(([k, n]) => `${k} ${n}`).join(', ')}`,
       );
-      expect(figures.requests).toBeGreaterThanOrEqual(RUNS * PER_RUN);
+      if (PATH === undefined) expect(figures.requests).toBeGreaterThanOrEqual(RUNS * PER_RUN);
     },
     LONG ? 3_600_000 : 120_000,
   );
