@@ -37,6 +37,12 @@ export const DEFAULT_LIMITS: ResolvedLimits = Object.freeze({
   maxIssues: 100,
   /** @default 256 */
   maxReferences: CORE_LIMITS.maxReferences,
+  /** @default 100_000 */
+  maxSchemaNodes: 100_000,
+  /** @default 1_000 */
+  maxReferenceDepth: 1_000,
+  /** @default 10_000 */
+  maxCompileMs: 10_000,
 });
 
 const LIMIT_KEYS = Object.keys(DEFAULT_LIMITS) as (keyof ResolvedLimits)[];

@@ -123,6 +123,15 @@ export interface ValidationLimits {
   readonly maxIssues?: number;
   /** Most references per schema. @default 256 */
   readonly maxReferences?: number;
+  /** Most subschemas in a JSON Schema and its references together. @default 100_000 */
+  readonly maxSchemaNodes?: number;
+  /**
+   * Longest chain of JSON Schema subschemas applied to the same value (through `$ref`, `allOf`,
+   * `anyOf`, `oneOf`, `not`, `if`/`then`/`else`). @default 1_000
+   */
+  readonly maxReferenceDepth?: number;
+  /** Longest a JSON Schema may take to check and compile, in milliseconds. @default 10_000 */
+  readonly maxCompileMs?: number;
 }
 
 /** Options of {@link Validation}. */

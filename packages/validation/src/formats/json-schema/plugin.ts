@@ -13,6 +13,7 @@ import {
   fromDraft06,
   type JsonSchemaDraft,
 } from './drafts.js';
+import { checkInPlaceGraph, Deadline } from './bounds.js';
 import { customMetaSchema, interpreterReason, SchemaInterpreter } from './interpreter.js';
 import { META_SCHEMAS } from './metaschemas.js';
 import { checkSchemaPatterns } from './patterns.js';
@@ -126,9 +127,14 @@ export function parseJsonSchema(source: SchemaSource, context: FormatContext): P
     name: r.name,
     schema: prepare(r.schema, `reference "${r.name}"`, context),
   }));
+  const deadline = new Deadline(context.limits.maxCompileMs);
+  let canonical = canonicalJson(normalize(raw));
+  checkSize(canonical.length, context.limits.maxSchemaSize, 'JSON Schema');
+  deadline.checkNow('canonical form');
   const draft = draftOf(raw, rawRefs, 'draft-07');
   const schema = translate(raw, draft);
   metaCheck(draft, schema, 'schema');
+  deadline.checkNow('meta-schema check');
   checkSchemaPatterns(schema);
   const references = rawRefs.map((r) => {
     const own = draftOf(r.schema, rawRefs, draft);
@@ -137,8 +143,6 @@ export function parseJsonSchema(source: SchemaSource, context: FormatContext): P
     checkSchemaPatterns(translated);
     return { name: r.name, schema: translated };
   });
-  let canonical = canonicalJson(normalize(raw));
-  checkSize(canonical.length, context.limits.maxSchemaSize, 'JSON Schema');
   if (references.length > 0) {
     const sorted = [...references].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     canonical = canonicalJson({
@@ -146,8 +150,12 @@ export function parseJsonSchema(source: SchemaSource, context: FormatContext): P
       references: sorted.map((r) => ({ name: r.name, schema: normalize(r.schema) })),
     });
   }
-  const model = new ReferenceModel(schema, references, draft);
+  const model = new ReferenceModel(schema, references, draft, {
+    maxSchemaNodes: context.limits.maxSchemaNodes,
+    deadline,
+  });
   const reachable = checkRefs(model);
+  checkInPlaceGraph(model, new Set(['', ...reachable]), context.limits.maxReferenceDepth, deadline);
   return { draft, schema, references, canonical, model, reachable };
 }
 
@@ -348,13 +356,29 @@ interface EngineCheck extends CompiledCheck {
 
 function ajvCheck(parsed: ParsedJsonSchema, fast: ValidateFunction): EngineCheck {
   let full: ValidateFunction | undefined;
+  // A value nested deeper than ajv's generated code can recurse is answered by the interpreter
+  // (which bounds its depth) instead of a stack overflow.
+  let deep: EngineCheck | undefined;
+  const deeper = () => (deep ??= interpreterCheck(parsed, 'deep value'));
   return {
     engine: 'ajv',
-    test: (value) => fast(value) as boolean,
+    test(value) {
+      try {
+        return fast(value) as boolean;
+      } catch (error) {
+        if (error instanceof RangeError) return deeper().test(value);
+        throw error;
+      }
+    },
     validate(value, maxIssues) {
-      if (fast(value) as boolean) return VALID;
-      full ??= buildValidate(parsed, true);
-      full(value);
+      try {
+        if (fast(value) as boolean) return VALID;
+        full ??= buildValidate(parsed, true);
+        full(value);
+      } catch (error) {
+        if (error instanceof RangeError) return deeper().validate(value, maxIssues);
+        throw error;
+      }
       const errors = full.errors ?? fast.errors ?? [];
       return { valid: false, issues: errors.slice(0, maxIssues).map(toIssue) };
     },

@@ -28,6 +28,8 @@ export interface SchemaLocation {
 export interface ReferenceModelLimits {
   /** Most subschemas indexed over the schema and its references. @default 100_000 */
   readonly maxSchemaNodes?: number;
+  /** Called during the walk; throws to stop it (the compile time box). */
+  readonly deadline?: { check(where: string): void };
 }
 
 /**
@@ -195,7 +197,10 @@ class Index {
   readonly locations: Loc[] = [];
   nodes = 0;
 
-  constructor(readonly maxNodes: number) {}
+  constructor(
+    readonly maxNodes: number,
+    readonly deadline?: { check(where: string): void },
+  ) {}
 
   /** Enters a schema position: a new base and resource when the schema declares an `$id`. */
   static enter(
@@ -237,6 +242,7 @@ class Index {
     const stack: Loc[] = [root];
     while (stack.length > 0) {
       const loc = stack.pop() as Loc;
+      this.deadline?.check('indexing subschemas');
       if (++this.nodes > this.maxNodes) {
         throw validationErrors.create(
           'E_LIMIT_EXCEEDED',
@@ -374,7 +380,7 @@ export class ReferenceModel {
     readonly draft: JsonSchemaDraft,
     limits: ReferenceModelLimits = {},
   ) {
-    this.#index = new Index(limits.maxSchemaNodes ?? 100_000);
+    this.#index = new Index(limits.maxSchemaNodes ?? 100_000, limits.deadline);
     const rootLoc = this.#index.add(root, DEFAULT_BASE_URI, draft, '');
     this.root = rootLoc;
     const refs = new Map<string, SchemaLocation>();
