@@ -106,7 +106,3 @@ export function query(req: FastifyRequest): ParsedQuery {
 }
 
 export const flagOf = (req: FastifyRequest, name: string): boolean => query(req)[name] === true;
-export const intOf = (req: FastifyRequest, name: string): number | undefined =>
-  query(req)[name] as number | undefined;
-export const strOf = (req: FastifyRequest, name: string): string | undefined =>
-  query(req)[name] as string | undefined;
