@@ -352,7 +352,9 @@ function randomValues(seed: number, count: number, seeds: readonly Json[]): Json
       if (r() < 0.3) o.k = pick(['a', 'b']);
       return o;
     }
-    return Array.from({ length: Math.floor(r() * 4) }, () => gen(depth + 1));
+    const length = Math.floor(r() * 4);
+    if (r() < 0.3) return Array.from({ length }, () => 1);
+    return Array.from({ length }, () => gen(depth + 1));
   };
   const tweak = (v: Json, depth: number): Json => {
     if (typeof v === 'number') return pick([v + 0.3, v + 1, v - 1, Math.round(v), -v]);

@@ -195,6 +195,7 @@ interface Case {
   readonly depth: number;
   key?: string | undefined;
   facts?: Facts | undefined;
+  live?: number | undefined;
 }
 
 /** Work bounds of one query: proof steps, and nesting of the proof (the JavaScript stack). */
@@ -356,9 +357,17 @@ export class Subsumption {
   #split(c: Case): Case[] | undefined {
     const [first, ...rest] = c.alts;
     if (first !== undefined) return first.map((alt) => this.#extend(c, alt, rest));
-    const groups = GROUPS.filter((g) => (c.mask & g) !== 0).map((g) => c.mask & g);
-    const parts = groups.length > 1 ? groups : c.mask === NUM ? [INT, FRAC] : undefined;
-    return parts?.map((m) => ({ ...c, keys: c.keys, mask: m, key: undefined, facts: undefined }));
+    const live = this.#live(c);
+    const groups = GROUPS.filter((g) => (live & g) !== 0).map((g) => live & g);
+    const parts = groups.length > 1 ? groups : live === NUM ? [INT, FRAC] : undefined;
+    return parts?.map((m) => ({
+      ...c,
+      keys: c.keys,
+      mask: m,
+      key: undefined,
+      facts: undefined,
+      live: undefined,
+    }));
   }
 
   #facts(c: Case): Facts {
@@ -440,6 +449,31 @@ export class Subsumption {
     return c.facts;
   }
 
+  /** The JSON types the case can still have an instance of (contradictory bounds remove one). */
+  #live(c: Case): number {
+    if (c.live !== undefined) return c.live;
+    let m = c.mask;
+    c.live = m; // provisional, should the property checks below come back here
+    const f = this.#facts(c);
+    if (f.values !== undefined) m &= f.values.reduce<number>((b, v) => b | valueBits(v), 0);
+    const { lo, hi, loEx, hiEx } = f;
+    if (lo !== undefined && hi !== undefined && (lo > hi || (lo === hi && (loEx || hiEx))))
+      m &= ~NUM;
+    const intLo = lo === undefined ? -Infinity : loEx ? Math.floor(lo) + 1 : Math.ceil(lo);
+    const intHi = hi === undefined ? Infinity : hiEx ? Math.ceil(hi) - 1 : Math.floor(hi);
+    if (intLo > intHi) m &= ~INT;
+    if (f.maxLen !== undefined && f.minLen > f.maxLen) m &= ~STR;
+    if (f.maxItems !== undefined && f.minItems > f.maxItems) m &= ~ARR;
+    if (
+      (m & OBJ) !== 0 &&
+      ((f.maxProps !== undefined && Math.max(f.minProps, f.required.size) > f.maxProps) ||
+        [...f.required].some((r) => this.#propertyCase(c, r).mask === 0))
+    )
+      m &= ~OBJ;
+    c.live = m;
+    return m;
+  }
+
   // ---- coinductive memo -------------------------------------------------------------------
 
   #memoised(key: string, depth: number, compute: () => boolean): boolean {
@@ -474,7 +508,7 @@ export class Subsumption {
   // ---- inclusion --------------------------------------------------------------------------
 
   #prove(a: Case, b: Node): boolean {
-    if (a.mask === 0) return true;
+    if (a.mask === 0 || this.#live(a) === 0) return true;
     const s = b.loc.schema;
     if (acceptsAll(s, draftOf(b))) return true;
     if (!isObject(s)) return false;
@@ -880,7 +914,7 @@ export class Subsumption {
   // ---- disjointness -----------------------------------------------------------------------
 
   #disjoint(x: Case, y: Case): boolean {
-    if ((x.mask & y.mask) === 0) return true;
+    if ((x.mask & y.mask) === 0 || (this.#live(x) & this.#live(y)) === 0) return true;
     const [k1, k2] = [this.#caseKey(x), this.#caseKey(y)].sort();
     return this.#memoised(`D${k1}&${k2}`, Math.min(x.depth, y.depth), () => {
       if (this.#disjointDirect(x, y)) return true;
