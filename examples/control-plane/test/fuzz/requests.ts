@@ -378,25 +378,21 @@ function hostile(r: RouteKey, base: FuzzRequest): fc.Arbitrary<FuzzRequest> {
         target: path.replace(/\/([^/]*)$/, `${trick}$1`) + query,
         variant: 'path-trick',
       })),
-    fc
-      .constantFrom('/../', '//')
-      .map((trick) => ({
-        ...base,
-        target: path.replace('/', trick) + query,
-        variant: 'path-trick',
-      })),
+    fc.constantFrom('/../', '//').map((trick) => ({
+      ...base,
+      target: path.replace('/', trick) + query,
+      variant: 'path-trick',
+    })),
   ];
   const others = otherMethods(r);
   if (others.length > 0) {
     variants.push(
-      fc
-        .constantFrom(...others)
-        .map((m) => ({
-          ...base,
-          method: m,
-          variant: 'wrong-method',
-          mustRefuse: `${m} is not a method of ${r.path}`,
-        })),
+      fc.constantFrom(...others).map((m) => ({
+        ...base,
+        method: m,
+        variant: 'wrong-method',
+        mustRefuse: `${m} is not a method of ${r.path}`,
+      })),
     );
   }
   variants.push(
