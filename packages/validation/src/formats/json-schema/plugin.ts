@@ -22,6 +22,7 @@ import {
   draftOfMetaSchema,
   ReferenceModel,
   resolveUri,
+  subschemaKind,
   type SchemaLocation,
   uriKey,
 } from './refs.js';
@@ -128,10 +129,10 @@ export function parseJsonSchema(source: SchemaSource, context: FormatContext): P
     schema: prepare(r.schema, `reference "${r.name}"`, context),
   }));
   const deadline = new Deadline(context.limits.maxCompileMs);
-  let canonical = canonicalJson(normalize(raw));
+  const draft = draftOf(raw, rawRefs, 'draft-07');
+  let canonical = canonicalJson(normalize(raw, draft));
   checkSize(canonical.length, context.limits.maxSchemaSize, 'JSON Schema');
   deadline.checkNow('canonical form');
-  const draft = draftOf(raw, rawRefs, 'draft-07');
   const schema = translate(raw, draft);
   metaCheck(draft, schema, 'schema');
   deadline.checkNow('meta-schema check');
@@ -146,8 +147,11 @@ export function parseJsonSchema(source: SchemaSource, context: FormatContext): P
   if (references.length > 0) {
     const sorted = [...references].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     canonical = canonicalJson({
-      schema: normalize(raw),
-      references: sorted.map((r) => ({ name: r.name, schema: normalize(r.schema) })),
+      schema: normalize(raw, draft),
+      references: sorted.map((r) => ({
+        name: r.name,
+        schema: normalize(r.schema, draftOf(r.schema, rawRefs, draft)),
+      })),
     });
   }
   const model = new ReferenceModel(schema, references, draft, {
@@ -161,21 +165,31 @@ export function parseJsonSchema(source: SchemaSource, context: FormatContext): P
 
 /**
  * The normalized schema behind the canonical form: besides key order and formatting (canonical
- * JSON), the order of `required` names and of `type` lists means nothing, so both are sorted.
+ * JSON), the order of `required` names and of `type` lists means nothing, so both are sorted at
+ * schema positions (as the reference model defines them: not inside `enum`, `const`, `default`,
+ * `examples` or unknown keywords, whose values are data).
  */
-function normalize(schema: unknown): unknown {
-  if (Array.isArray(schema)) return schema.map(normalize);
+function normalize(schema: unknown, inherited: JsonSchemaDraft): unknown {
   if (!isObject(schema)) return schema;
+  const draft = draftOfMetaSchema(schema.$schema) ?? inherited;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(schema)) {
+    const kind = subschemaKind(draft, k);
     if (
       (k === 'required' || k === 'type') &&
       Array.isArray(v) &&
       v.every((x) => typeof x === 'string')
     ) {
       out[k] = [...new Set(v as string[])].sort();
-    } else if (k === 'enum' || k === 'const' || k === 'default' || k === 'examples') out[k] = v;
-    else out[k] = typeof v === 'object' && v !== null ? normalize(v) : v;
+    } else if (kind === 'single' || (kind === 'items' && !Array.isArray(v))) {
+      out[k] = normalize(v, draft);
+    } else if ((kind === 'array' || kind === 'items') && Array.isArray(v)) {
+      out[k] = v.map((x) => normalize(x, draft));
+    } else if (kind === 'map' && isObject(v)) {
+      out[k] = Object.fromEntries(
+        Object.entries(v).map(([name, x]) => [name, Array.isArray(x) ? x : normalize(x, draft)]),
+      );
+    } else out[k] = v;
   }
   return out;
 }
