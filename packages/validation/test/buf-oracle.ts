@@ -8,7 +8,11 @@ import { fileURLToPath } from 'node:url';
  * The real `buf` CLI (from the @bufbuild/buf devDependency) as a test oracle: many files per
  * invocation, in temporary module directories that are removed afterwards.
  */
-const BUF = join(dirname(fileURLToPath(import.meta.url)), '..', 'node_modules', '.bin', 'buf');
+const BUF = join(
+  dirname(fileURLToPath(import.meta.resolve('@bufbuild/buf/package.json'))),
+  'bin',
+  'buf',
+);
 
 interface BufIssue {
   path: string;

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type ProtobufStrictness, type SchemaSource, Validation } from '../src/index.js';
@@ -12,7 +12,7 @@ import { bufBreaking, bufInvalid } from './buf-oracle.js';
  * accepts, with imports resolved across the corpus, and mutations of real messages must get
  * buf's breaking verdict and rule ids.
  */
-const ROOT = dirname(createRequire(import.meta.url).resolve('google-proto-files/package.json'));
+const ROOT = dirname(fileURLToPath(import.meta.resolve('google-proto-files/package.json')));
 const DIRS = [
   'google/protobuf',
   'google/type',
