@@ -144,7 +144,20 @@ async function* lines(
   const hash = createHash('sha256');
   let pending = Buffer.alloc(0);
   let lineNo = 0;
+  if (
+    typeof source !== 'object' ||
+    source === null ||
+    !(Symbol.asyncIterator in source || Symbol.iterator in source)
+  ) {
+    throw storageErrors.create('E_BACKUP_INVALID', 'a backup must be a stream of bytes or text');
+  }
   for await (const chunk of source as AsyncIterable<Uint8Array | string>) {
+    if (typeof chunk !== 'string' && !(chunk instanceof Uint8Array)) {
+      throw storageErrors.create(
+        'E_BACKUP_INVALID',
+        `line ${lineNo + 1}: a backup chunk must be bytes or text`,
+      );
+    }
     pending = Buffer.concat([
       pending,
       typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk),

@@ -1,3 +1,4 @@
+import { callbackOf, optionsOf, text } from './internal/args.js';
 import type { CommitCheck, IndexScan, KeyScan, PutWrite, StoredRecord } from './adapter.js';
 import { storageErrors } from './errors.js';
 import { applySchema, indexEntriesOf, type ResolvedCollection } from './internal/collections.js';
@@ -50,7 +51,7 @@ export function conditionChecks(
   cond: WriteConditions | undefined,
 ): CommitCheck[] {
   if (cond === undefined) return [];
-  const { ifVersion, ifAbsent } = cond;
+  const { ifVersion, ifAbsent } = optionsOf(cond, 'write conditions');
   if (ifVersion !== undefined && ifAbsent === true) {
     throw storageErrors.create('E_INVALID_QUERY', 'ifVersion and ifAbsent cannot be combined', {
       details: { key },
@@ -137,6 +138,7 @@ export class Collection<T extends Document = Document> {
   async list(options: ListOptions = {}): Promise<Page<Entry<T>>> {
     const session = this.#session;
     session.core.assertOpen('list');
+    options = optionsOf(options, 'list');
     const limit = pageLimit(options.limit);
     const reverse = options.reverse === true;
     for (const bound of ['prefix', 'gte', 'lt'] as const) {
@@ -180,13 +182,18 @@ export class Collection<T extends Document = Document> {
   async find(index: string, options: FindOptions = {}): Promise<Page<Entry<T>>> {
     const session = this.#session;
     session.core.assertOpen('find');
+    options = optionsOf(options, 'find');
     const def = this.#def.indexes.get(index);
     if (def === undefined) {
       throw storageErrors.create(
         'E_UNKNOWN_INDEX',
-        `collection "${this.name}" has no index "${index}"`,
+        `collection "${this.name}" has no index ${text(index)}`,
         {
-          details: { collection: this.name, index, known: [...this.#def.indexes.keys()] },
+          details: {
+            collection: this.name,
+            index: text(index),
+            known: [...this.#def.indexes.keys()],
+          },
         },
       );
     }
@@ -299,7 +306,8 @@ export class Collection<T extends Document = Document> {
     fn: (current: T | undefined) => T | Promise<T>,
     options: { attempts?: number } = {},
   ): Promise<Entry<T>> {
-    const attempts = options.attempts ?? 10;
+    callbackOf(fn, 'update');
+    const attempts = optionsOf(options, 'update').attempts ?? 10;
     for (let attempt = 1; ; attempt++) {
       const current = await this.get(key);
       const next = await fn(current?.value);

@@ -9,9 +9,17 @@ export const storageErrors = defineErrors('@plinth/storage', {
     description:
       'A key is empty, longer than 1024 UTF-8 bytes, not a string, or holds a lone surrogate.',
   },
+  E_INVALID_ARGUMENT: {
+    description:
+      'An argument has the wrong type: options that are not an object, a callback that is not a function.',
+  },
   E_INVALID_VALUE: {
     description:
       'A value cannot be stored: not a plain JSON object (collections), not bytes/string/number (KV), a cycle, a BigInt, a function, NaN/Infinity, or a U+0000 character in a document.',
+  },
+  E_LIMIT_EXCEEDED: {
+    description:
+      'A document nests deeper than the storage depth bound (`details.limit: "maxDepth"`, 256 levels). Nothing was written.',
   },
   E_SCHEMA_VIOLATION: {
     description: "A document does not satisfy its collection's schema. Nothing was written.",

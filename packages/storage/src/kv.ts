@@ -1,3 +1,4 @@
+import { optionsOf } from './internal/args.js';
 import type { KeyScan } from './adapter.js';
 import { conditionChecks, pageLimit } from './collection.js';
 import { storageErrors } from './errors.js';
@@ -43,6 +44,7 @@ export class KeyValue {
     checkKey(key);
     const session = this.#session;
     session.core.assertOpen('kv.set');
+    options = optionsOf(options, 'kv.set');
     const { ttlMs } = options;
     if (
       ttlMs !== undefined &&
@@ -111,6 +113,7 @@ export class KeyValue {
   async list(options: ListOptions = {}): Promise<Page<KvEntry>> {
     const session = this.#session;
     session.core.assertOpen('kv.list');
+    options = optionsOf(options, 'kv.list');
     const limit = pageLimit(options.limit);
     const reverse = options.reverse === true;
     let scan: KeyScan = {

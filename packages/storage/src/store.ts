@@ -1,3 +1,4 @@
+import { callbackOf, optionsOf, text } from './internal/args.js';
 import {
   Lifecycle,
   TypedEmitter,
@@ -87,8 +88,8 @@ function collectionDef(
 ): ResolvedCollection {
   const def = collections.get(name);
   if (def === undefined) {
-    throw storageErrors.create('E_UNKNOWN_COLLECTION', `unknown collection "${String(name)}"`, {
-      details: { collection: String(name), known: [...collections.keys()] },
+    throw storageErrors.create('E_UNKNOWN_COLLECTION', `unknown collection ${text(name)}`, {
+      details: { collection: text(name), known: [...collections.keys()] },
     });
   }
   return def;
@@ -202,7 +203,8 @@ export class Store extends TypedEmitter<StorageEvents> {
    */
   defineCollections(defs: CollectionDefinitions): void {
     this.#life.assertOpen('defineCollections');
-    this.#declare(resolveCollections(defs));
+    if (defs === undefined) optionsOf(null as never, 'defineCollections');
+    this.#declare(resolveCollections(optionsOf(defs, 'defineCollections')));
   }
 
   /**
@@ -319,7 +321,7 @@ export class Store extends TypedEmitter<StorageEvents> {
       const tx = new Transaction(session, this.#collections);
       let result: T;
       try {
-        result = await fn(tx);
+        result = await callbackOf(fn, 'transaction')(tx);
       } catch (error) {
         session.rollback();
         throw error;
@@ -340,6 +342,7 @@ export class Store extends TypedEmitter<StorageEvents> {
     options: { after?: number; limit?: number } = {},
   ): Promise<{ changes: StoreChange[]; cursor: number }> {
     this.#life.assertOpen('changes');
+    options = optionsOf(options, 'changes');
     const after = options.after ?? 0;
     const limit = options.limit ?? 100;
     if (!Number.isSafeInteger(after) || after < 0) {
@@ -428,7 +431,13 @@ export class Store extends TypedEmitter<StorageEvents> {
   /** Deletes KV entries whose TTL has passed. Returns how many. */
   async purgeExpired(options: { limit?: number } = {}): Promise<number> {
     this.#life.assertOpen('purgeExpired');
-    const limit = options.limit ?? 10_000;
+    const limit = optionsOf(options, 'purgeExpired').limit ?? 10_000;
+    if (!Number.isSafeInteger(limit) || limit < 1) {
+      throw storageErrors.create(
+        'E_INVALID_QUERY',
+        `limit must be an integer >= 1, got ${text(limit)}`,
+      );
+    }
     const purged = await this.#adapterCall('purgeExpired', () =>
       this.adapter.purgeExpired(this.#clock.now(), limit),
     );
@@ -442,7 +451,7 @@ export class Store extends TypedEmitter<StorageEvents> {
     if (!Number.isSafeInteger(seq) || seq < 0) {
       throw storageErrors.create(
         'E_INVALID_QUERY',
-        `seq must be an integer >= 0, got ${String(seq)}`,
+        `seq must be an integer >= 0, got ${text(seq)}`,
       );
     }
     return this.#adapterCall('truncateChanges', () => this.adapter.truncateChanges(seq));
@@ -468,6 +477,17 @@ export class Store extends TypedEmitter<StorageEvents> {
    */
   async restore(source: BackupSource | (() => BackupSource)): Promise<BackupSummary> {
     this.#life.assertOpen('restore');
+    if (
+      typeof source !== 'function' &&
+      (typeof source !== 'object' ||
+        source === null ||
+        !(Symbol.asyncIterator in source || Symbol.iterator in source))
+    ) {
+      throw storageErrors.create(
+        'E_INVALID_ARGUMENT',
+        `restore() needs a backup stream, got ${text(source)}`,
+      );
+    }
     if (typeof source === 'function') await verifyBackup(source());
     const stream = typeof source === 'function' ? source() : source;
     let imported = 0;
@@ -538,7 +558,7 @@ export class Store extends TypedEmitter<StorageEvents> {
    */
   async rotateKeys(options: { batchSize?: number } = {}): Promise<number> {
     this.#life.assertOpen('rotateKeys');
-    const batchSize = options.batchSize ?? 500;
+    const batchSize = optionsOf(options, 'rotateKeys').batchSize ?? 500;
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) {
       throw storageErrors.create(
         'E_INVALID_OPTION',

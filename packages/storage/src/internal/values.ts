@@ -1,3 +1,4 @@
+import { limitExceeded } from '@plinth/core';
 import { ValueFormat } from '../adapter.js';
 import { storageErrors } from '../errors.js';
 import type { Document, KvValue } from '../types.js';
@@ -107,7 +108,7 @@ function valid(value: unknown, stack: object[]): boolean {
       return false;
   }
   if (value === null) return true;
-  if (stack.includes(value)) return false;
+  if (stack.includes(value) || stack.length >= MAX_DEPTH) return false;
   stack.push(value);
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
@@ -141,6 +142,14 @@ function pointer(at: Step | undefined): string {
   return parts.length === 0 ? '' : `/${parts.reverse().join('/')}`;
 }
 
+/**
+ * Deepest document nesting stored (copying and every codec recurse over documents, so a
+ * document nested 100,000 levels deep is refused with `E_LIMIT_EXCEEDED` instead of
+ * overflowing the stack). Above core's shared `maxDepth` (64): a store holds other packages'
+ * documents, which check their own, lower limits.
+ */
+export const MAX_DEPTH = 256;
+
 function copy(value: unknown, at: Step | undefined, stack: Set<object>, freeze: boolean): unknown {
   switch (typeof value) {
     case 'string':
@@ -162,6 +171,18 @@ function copy(value: unknown, at: Step | undefined, stack: Set<object>, freeze: 
   if (value === null) return null;
   const obj = value as object;
   if (stack.has(obj)) invalidValue(pointer(at), 'a cycle');
+  if (stack.size >= MAX_DEPTH) {
+    throw limitExceeded(
+      'maxDepth',
+      MAX_DEPTH,
+      'nests deeper than',
+      {
+        package: '@plinth/storage',
+        what: 'the document',
+      },
+      { path: pointer(at) },
+    );
+  }
   stack.add(obj);
   let out: unknown[] | Record<string, unknown>;
   if (Array.isArray(obj)) {
