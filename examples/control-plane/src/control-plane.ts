@@ -192,6 +192,7 @@ function buildApp(
     clientErrorHandler: clientErrorHandler(prefix),
   });
   app.server.on('connect', connectHandler(prefix));
+  guardRouteTable(app, prefix);
   app.addHook('onSend', async (req, reply) => {
     // Answered before the body was read: drop the rest first, then answer and close.
     if (req.raw.complete) return;
@@ -240,6 +241,29 @@ function buildApp(
   for (const spec of ROUTE_TABLE.native) register(app, s, spec);
   registerConfluent(app, s, prefix);
   return app;
+}
+
+/**
+ * Every route the app serves must come from the route table (which the HTTP fuzz model is built
+ * from): a route registered any other way stops the app from being built, so no route can escape
+ * the query checks and the fuzz suite. The Confluent mount is one catch-all scope that dispatches
+ * through `CONFLUENT_ROUTES`; HEAD routes are the ones Fastify derives from GET routes.
+ */
+function guardRouteTable(app: FastifyInstance, prefix: string): void {
+  const declared = new Set(ROUTE_TABLE.native.map((r) => `${r.method} ${r.url}`));
+  app.addHook('onRoute', (route) => {
+    if (route.prefix === prefix) return;
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) {
+      const want = method === 'HEAD' ? `GET ${route.url}` : `${method} ${route.url}`;
+      if (!declared.has(want)) {
+        throw controlPlaneErrors.create(
+          'E_UNDECLARED_ROUTE',
+          `route ${method} ${route.url} is not in ROUTE_TABLE; declare it there (with its query parameters) so the checks and the fuzz model cover it`,
+        );
+      }
+    }
+  });
 }
 
 /** One native route: its query is checked against the declaration before the handler runs. */

@@ -8,4 +8,7 @@ export const controlPlaneErrors = defineErrors('@plinth/example-control-plane', 
   E_NOT_FOUND: { description: 'No route matches the path.' },
   E_METHOD_NOT_ALLOWED: { description: 'The path exists, but not with this method (405).' },
   E_CLOSED: { description: 'The service is shutting down (503).' },
+  E_UNDECLARED_ROUTE: {
+    description: 'A route was registered outside the route table (a build error of the app).',
+  },
 });
