@@ -1,7 +1,7 @@
-import { isObject, jsonEqual, ptr } from '../../internal/json.js';
+import { isObject, ptr } from '../../internal/json.js';
 import type { JsonSchemaPolicy } from '../../types.js';
 import { arrayParts } from './keywords.js';
-import { acceptsAll, child, draftOf, type Node } from './subsume.js';
+import { child, draftOf, type Node } from './subsume.js';
 
 /** How a change may move the set of accepted documents. */
 export type Effect = 'narrow' | 'widen' | 'both' | 'none';
@@ -17,6 +17,8 @@ export interface WalkContext {
   disjoint(a: Node, b: Node): boolean;
   /** Proven: the same subschema text once references are resolved. */
   same(a: Node, b: Node): boolean;
+  /** The subschema (after its references) accepts everything. */
+  open(n: Node): boolean;
 }
 
 /** Annotations: they never change which documents are valid. */
@@ -36,7 +38,6 @@ export const COSMETIC = [
 ];
 
 const schemaOf = (n: Node): Obj => (isObject(n.loc.schema) ? n.loc.schema : {});
-const open = (n: Node) => acceptsAll(n.loc.schema, draftOf(n));
 
 /** Patterns of `patternProperties` that match a property name (an unreadable pattern matches). */
 function matching(s: Obj, name: string): string[] {
@@ -100,13 +101,13 @@ export function compareObject(on: Node, nn: Node, c: WalkContext): void {
           'widen',
           `property "${name}" added to a closed content model`,
         );
-      else if (oHasAdd && !open(child(on, 'additionalProperties')))
+      else if (oHasAdd && !c.open(child(on, 'additionalProperties')))
         c.sub(child(on, 'additionalProperties'), added, p);
       else
         c.emit(
           'JSON_PROPERTY_ADDED_TO_OPEN_MODEL',
           p,
-          strict && !open(added) ? 'narrow' : 'none',
+          strict && !c.open(added) ? 'narrow' : 'none',
           `property "${name}" added to an open content model`,
         );
       continue;
@@ -122,13 +123,13 @@ export function compareObject(on: Node, nn: Node, c: WalkContext): void {
         'narrow',
         `property "${name}" removed from a closed content model`,
       );
-    else if (nHasAdd && !open(child(nn, 'additionalProperties')))
+    else if (nHasAdd && !c.open(child(nn, 'additionalProperties')))
       c.sub(removed, child(nn, 'additionalProperties'), p);
     else
       c.emit(
         'JSON_PROPERTY_REMOVED_FROM_OPEN_MODEL',
         p,
-        strict && !open(removed) ? 'widen' : 'none',
+        strict && !c.open(removed) ? 'widen' : 'none',
         `property "${name}" removed from an open content model`,
       );
   }
@@ -136,8 +137,8 @@ export function compareObject(on: Node, nn: Node, c: WalkContext): void {
   const nAdd = nHasAdd ? child(nn, 'additionalProperties') : undefined;
   if (!c.same(child(on, 'additionalProperties'), child(nn, 'additionalProperties'))) {
     const p = ptr('', 'additionalProperties');
-    const oOpen = oAdd === undefined || open(oAdd);
-    const nOpen = nAdd === undefined || open(nAdd);
+    const oOpen = oAdd === undefined || c.open(oAdd);
+    const nOpen = nAdd === undefined || c.open(nAdd);
     if (oOpen && nOpen) {
       // both accept any additional property
     } else if (n.additionalProperties === false || (oOpen && !nOpen))
@@ -230,10 +231,8 @@ export function compareComposition(on: Node, nn: Node, c: WalkContext): void {
     }
     const pairOf = new Map<number, number>();
     const taken = new Set<number>();
-    a.forEach((x, i) => {
-      const j = b.findIndex(
-        (y, k) => !taken.has(k) && jsonEqual(x, y) && c.same(child(on, kw, i), child(nn, kw, k)),
-      );
+    a.forEach((_, i) => {
+      const j = b.findIndex((_, k) => !taken.has(k) && c.same(child(on, kw, i), child(nn, kw, k)));
       if (j >= 0) {
         pairOf.set(i, j);
         taken.add(j);

@@ -14,6 +14,7 @@ import { isActive } from './keywords.js';
 import { sideOf } from './locations.js';
 import type { ParsedJsonSchema } from './plugin.js';
 import {
+  acceptsAll,
   child,
   draftOf,
   type Node,
@@ -422,6 +423,10 @@ export function compareJsonSchemas(
       sub,
       disjoint: (a, b) => prover.disjoint(a, b),
       same: (a, b) => prover.same(a, b),
+      open: (x) => {
+        const t = follow(x, []);
+        return acceptsAll(t.loc.schema, draftOf(t));
+      },
     };
     compareObject(on, nn, c);
     compareArray(on, nn, c);

@@ -76,7 +76,8 @@ export function sampleJsonSchema(
     chosen: ReadonlySet<string> = new Set(),
   ): unknown => {
     const loc = locs[0] as SchemaLocation;
-    if (loc.resourceUri !== scope[scope.length - 1]?.resourceUri)
+    // The dynamic scope: resources entered, outermost first (a resource entered again adds nothing).
+    if (!scope.some((r) => r.resourceUri === loc.resourceUri))
       scope = [...scope, model.resource(loc.resourceUri) ?? loc];
     const { o, at, key, never } = view(locs, scope, chosen);
     if (locs.every((l) => l.schema === true || l.schema === undefined))

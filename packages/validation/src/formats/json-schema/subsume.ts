@@ -27,9 +27,17 @@ export interface Node {
 /** The draft in effect at a node (an embedded `$schema` may switch it). */
 export const draftOf = (n: Node): JsonSchemaDraft => n.side.model.draftAt(n.loc);
 
-/** A node at `loc`, reached from `from`: entering another resource extends the dynamic scope. */
+/**
+ * A node at `loc`, reached from `from`: entering another resource extends the dynamic scope.
+ * Only the outermost occurrence of a resource matters to dynamic resolution, so a resource
+ * entered again is not added twice (which keeps scopes, and recursion over them, finite).
+ */
 function moveTo(from: Node, loc: SchemaLocation): Node {
-  if (loc.resourceUri === from.loc.resourceUri) return { loc, side: from.side, scope: from.scope };
+  if (
+    loc.resourceUri === from.loc.resourceUri ||
+    from.scope.some((r) => r.resourceUri === loc.resourceUri)
+  )
+    return { loc, side: from.side, scope: from.scope };
   const resource = from.side.model.resource(loc.resourceUri) ?? loc;
   return { loc, side: from.side, scope: [...from.scope, resource] };
 }
@@ -233,10 +241,17 @@ export class Subsumption {
     const key = `${nodeKey(a)}=${nodeKey(b)}`;
     const known = this.#same.get(key);
     if (known !== undefined) return known;
+    if (this.#sameDepth > MAX_NESTING) return false;
     const mark = this.#sameTrail.length;
     this.#same.set(key, true); // coinductive: equal unless a difference shows up
     this.#sameTrail.push(key);
-    const r = this.#sameValue(a, b, 0);
+    this.#sameDepth++;
+    let r = false;
+    try {
+      r = this.#sameValue(a, b, 0);
+    } finally {
+      this.#sameDepth--;
+    }
     if (!r) {
       // Whatever was assumed equal on the way may have leant on this pair.
       for (const k of this.#sameTrail.slice(mark + 1))
@@ -250,6 +265,7 @@ export class Subsumption {
 
   readonly #same = new Map<string, boolean>();
   readonly #sameTrail: string[] = [];
+  #sameDepth = 0;
 
   #sameValue(a: Node, b: Node, depth: number): boolean {
     const x = a.loc.schema;
@@ -263,8 +279,14 @@ export class Subsumption {
     }
     const xo = x as Obj;
     const yo = y as Obj;
-    const keys = Object.keys(xo);
-    if (keys.length !== Object.keys(yo).length) return false;
+    // In a schema only the keywords that validate count ($defs and annotations do not: what
+    // they hold matters through references, which are compared by their targets).
+    const schemas = a.side.model.isSchema(a.loc) && b.side.model.isSchema(b.loc);
+    const d = draftOf(a);
+    const relevant = (o: Obj) =>
+      schemas ? Object.keys(o).filter((k) => isActive(d, k)) : Object.keys(o);
+    const keys = relevant(xo);
+    if (keys.length !== relevant(yo).length) return false;
     for (const k of keys) {
       if (!Object.hasOwn(yo, k)) return false;
       if (k === 'enum' || k === 'const' || k === 'default' || k === 'examples') {
