@@ -1,4 +1,5 @@
 import { PlinthError } from './errors.js';
+import { printableName } from './names.js';
 
 /**
  * Options are validated once, at the public boundary, by {@link resolveOptions}: unknown keys
@@ -131,7 +132,7 @@ function describeValue(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   switch (typeof value) {
     case 'string':
-      return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+      return printableName(value.length > 40 ? `${value.slice(0, 40)}…` : value);
     case 'number':
     case 'boolean':
     case 'bigint':
