@@ -187,7 +187,13 @@ export class PromotionEngine extends TypedEmitter<PromotionEvents> {
   /** Adds a pipeline at run time (every instance must define the same pipelines). */
   definePipeline(def: PipelineDefinition): void {
     this.#life.assertOpen('definePipeline');
-    if (this.#core.pipelines.has(def?.name)) {
+    if (typeof def !== 'object' || def === null) {
+      throw promotionErrors.create(
+        'E_INVALID_PIPELINE',
+        'definePipeline() takes a pipeline definition object',
+      );
+    }
+    if (this.#core.pipelines.has(def.name)) {
       throw promotionErrors.create(
         'E_INVALID_PIPELINE',
         `pipeline "${def.name}" is already defined`,
@@ -453,8 +459,11 @@ export class PromotionEngine extends TypedEmitter<PromotionEvents> {
 
   async getPromotion(id: string): Promise<Promotion | undefined> {
     this.#ready('getPromotion');
-    const d = (await this.#core.store.collection<PromotionDoc>(COLLECTIONS.promotions).get(id))
-      ?.value;
+    const d = (
+      await this.#core.store
+        .collection<PromotionDoc>(COLLECTIONS.promotions)
+        .get(text(id, 'promotion id'))
+    )?.value;
     return d === undefined ? undefined : toPromotion(d);
   }
 
@@ -467,7 +476,10 @@ export class PromotionEngine extends TypedEmitter<PromotionEvents> {
     reverse?: boolean;
   }): Promise<Page<Promotion>> {
     this.#ready('promotions');
-    stageOf(this.#core, input?.pipeline, input.stage);
+    if (typeof input !== 'object' || input === null) {
+      throw promotionErrors.create('E_INVALID_ARGUMENT', 'promotions() takes { pipeline, stage }');
+    }
+    stageOf(this.#core, input.pipeline, input.stage);
     const page = await this.#core.store
       .collection<PromotionDoc>(COLLECTIONS.promotions)
       .find('byStage', {

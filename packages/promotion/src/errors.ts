@@ -3,6 +3,9 @@ import { defineErrors } from '@plinth/core';
 /** @plinth/promotion's error catalogue. */
 export const promotionErrors = defineErrors('@plinth/promotion', {
   E_INVALID_ARGUMENT: { description: 'An argument is missing or malformed.' },
+  E_INVALID_OPTION: {
+    description: 'An option of the PromotionEngine is unknown, missing or has a bad value.',
+  },
   E_INVALID_PIPELINE: {
     description: 'A pipeline definition is invalid: duplicate or unknown stages, or a cycle.',
   },

@@ -9,6 +9,7 @@ import type {
   StageDefinition,
 } from '../types.js';
 import { promotionErrors } from '../errors.js';
+import { shown } from './args.js';
 import type { ResolvedPipeline } from './pipeline.js';
 import type { Telemetry } from './telemetry.js';
 import type { Unit } from './unit.js';
@@ -37,8 +38,8 @@ export interface EngineCore {
 export function pipelineOf(core: EngineCore, name: string): ResolvedPipeline {
   const p = core.pipelines.get(name);
   if (p === undefined) {
-    throw promotionErrors.create('E_UNKNOWN_PIPELINE', `no pipeline "${String(name)}"`, {
-      details: { pipeline: String(name), known: [...core.pipelines.keys()] },
+    throw promotionErrors.create('E_UNKNOWN_PIPELINE', `no pipeline ${shown(name)}`, {
+      details: { pipeline: shown(name), known: [...core.pipelines.keys()] },
     });
   }
   return p;
@@ -49,11 +50,11 @@ export function stageOf(core: EngineCore, pipeline: string, stage: string): Stag
   if (def === undefined) {
     throw promotionErrors.create(
       'E_UNKNOWN_STAGE',
-      `pipeline "${pipeline}" has no stage "${String(stage)}"`,
+      `pipeline ${shown(pipeline)} has no stage ${shown(stage)}`,
       {
         details: {
           pipeline,
-          stage: String(stage),
+          stage: shown(stage),
           known: [...pipelineOf(core, pipeline).stages.keys()],
         },
       },

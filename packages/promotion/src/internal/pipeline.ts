@@ -1,4 +1,5 @@
 import { promotionErrors } from '../errors.js';
+import { shown } from './args.js';
 import type { FreezeWindow, PipelineDefinition, StageDefinition } from '../types.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -53,7 +54,7 @@ export function resolvePipeline(def: PipelineDefinition): ResolvedPipeline {
     throw promotionErrors.create(
       'E_INVALID_PIPELINE',
       `a pipeline needs a name matching ${String(NAME)}`,
-      { details: { pipeline: String((def as { name?: unknown } | null)?.name) } },
+      { details: { pipeline: shown((def as { name?: unknown } | null)?.name) } },
     );
   }
   const p = def.name;
@@ -61,7 +62,9 @@ export function resolvePipeline(def: PipelineDefinition): ResolvedPipeline {
   const stages = new Map<string, StageDefinition>();
   for (const s of def.stages) {
     if (typeof s?.name !== 'string' || !NAME.test(s.name)) {
-      invalid(p, `stage names must match ${String(NAME)}`, { stage: String(s?.name) });
+      invalid(p, `stage names must match ${String(NAME)}`, {
+        stage: shown((s as { name?: unknown } | null)?.name),
+      });
     }
     if (stages.has(s.name)) invalid(p, `stage "${s.name}" is declared twice`, { stage: s.name });
     stages.set(s.name, s);
@@ -116,9 +119,13 @@ export function resolvePipeline(def: PipelineDefinition): ResolvedPipeline {
     const gates = [...(s.gates ?? []), ...(s.verification?.gates ?? [])];
     for (const g of gates) {
       if (!['compatibility', 'health', 'analysis', 'canary', 'custom'].includes(g?.kind)) {
-        invalid(p, `stage "${s.name}" has a gate of unknown kind "${String(g?.kind)}"`, {
-          stage: s.name,
-        });
+        invalid(
+          p,
+          `stage "${s.name}" has a gate of unknown kind ${shown((g as { kind?: unknown } | null)?.kind)}`,
+          {
+            stage: s.name,
+          },
+        );
       }
     }
   }

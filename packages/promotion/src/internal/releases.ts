@@ -1,5 +1,6 @@
 import { canonicalJson, contentDigest, uuidv7 } from '@plinth/core';
 import { promotionErrors } from '../errors.js';
+import { shown } from './args.js';
 import type {
   ArtifactInput,
   ArtifactRef,
@@ -83,9 +84,9 @@ export async function buildRelease(
 ): Promise<Release> {
   if (typeof input !== 'object' || input === null) bad('createRelease takes an object');
   if (typeof input.name !== 'string' || !ID.test(input.name))
-    bad(`release name must match ${String(ID)}`, { name: String(input.name) });
+    bad(`release name must match ${String(ID)}`, { name: shown(input.name) });
   if (input.id !== undefined && (typeof input.id !== 'string' || !ID.test(input.id)))
-    bad(`release id must match ${String(ID)}`, { id: String(input.id) });
+    bad(`release id must match ${String(ID)}`, { id: shown(input.id) });
   if (!Array.isArray(input.artifacts) || input.artifacts.length === 0)
     bad('a release needs at least one artifact', { name: input.name });
   const artifacts = await Promise.all(input.artifacts.map((a) => resolveArtifact(a, resolver)));

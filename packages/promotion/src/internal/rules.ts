@@ -1,4 +1,5 @@
 import { promotionErrors } from '../errors.js';
+import { shown } from './args.js';
 import type { Release, ReleaseDependency, StageDefinition } from '../types.js';
 import type { OccupancyDoc } from './collections.js';
 import { satisfies } from './semver.js';
@@ -58,7 +59,7 @@ export function parseDependency(dep: string | ReleaseDependency): ReleaseDepende
       dep.range.trim() === ''
     ) {
       throw promotionErrors.create('E_INVALID_ARGUMENT', 'a dependency needs a name and a range', {
-        details: { dependency: String(dep) },
+        details: { dependency: shown(dep) },
       });
     }
     return { name: dep.name, range: dep.range.trim() };

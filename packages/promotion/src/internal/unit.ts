@@ -1,4 +1,6 @@
-import { uuidv7, type Clock } from '@plinth/core';
+import { isPlinthError, uuidv7, type Clock } from '@plinth/core';
+
+const CALLER_MISTAKES = ['E_INVALID_KEY', 'E_INVALID_VALUE', 'E_LIMIT_EXCEEDED'];
 import type { Collection, Store, Transaction } from '@plinth/storage';
 import { promotionErrors } from '../errors.js';
 import type { PromotionEvents } from '../events.js';
@@ -290,14 +292,34 @@ export async function inUnit<T>(
   attempts = 30,
 ): Promise<{ result: T; unit: Unit }> {
   let unit: Unit | undefined;
-  const result = await store.transaction(
-    async (tx) => {
-      unit = new Unit(tx, clock, owner);
-      const result = await fn(unit);
-      await unit.flush();
-      return result;
-    },
-    { retry: { attempts, baseDelayMs: 2, maxDelayMs: 100 } },
-  );
+  let result: T;
+  try {
+    result = await store.transaction(
+      async (tx) => {
+        unit = new Unit(tx, clock, owner);
+        const result = await fn(unit);
+        await unit.flush();
+        return result;
+      },
+      { retry: { attempts, baseDelayMs: 2, maxDelayMs: 100 } },
+    );
+  } catch (error) {
+    // A key or value the store refuses came from the caller (an id, release metadata): their
+    // mistake, answered in this package's catalogue. Nothing was written (the transaction rolled back).
+    if (
+      isPlinthError(error, CALLER_MISTAKES) &&
+      (error as { package?: string }).package === '@plinth/storage'
+    ) {
+      throw promotionErrors.create(
+        'E_INVALID_ARGUMENT',
+        error.message.replace(/^\[[^\]]*\] /, ''),
+        {
+          details: { ...error.details, cause: error.code },
+          cause: error,
+        },
+      );
+    }
+    throw error;
+  }
   return { result, unit: unit as Unit };
 }
