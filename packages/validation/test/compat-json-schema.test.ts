@@ -84,4 +84,112 @@ describe('JSON Schema compatibility', () => {
     expect(r.compatible).toBe(false);
     expect(r.counterexamples[0]?.reason).toMatch(/id/);
   });
+
+  describe('oneOf is exclusive', () => {
+    const check = (a: unknown, b: unknown) => ({
+      backward: v.checkCompatibility(js(b), [js(a)], { level: 'BACKWARD' }),
+      forward: v.checkCompatibility(js(b), [js(a)], { level: 'FORWARD' }),
+    });
+
+    it('widening a branch so that it overlaps another breaks BACKWARD (0.7 now matches two)', () => {
+      const r = check(
+        { oneOf: [{ type: 'integer' }, { type: 'number', minimum: 0.5 }] },
+        { oneOf: [{ type: 'number' }, { type: 'number', minimum: 0.5 }] },
+      );
+      expect(r.backward.compatible).toBe(false);
+      expect(r.backward.violations.map((x) => x.rule)).toContain('JSON_ONE_OF_OVERLAP');
+      expect(
+        v.compile(js({ oneOf: [{ type: 'number' }, { type: 'number', minimum: 0.5 }] })).is(0.7),
+      ).toBe(false);
+    });
+
+    it('duplicating a branch is a change, and it breaks BACKWARD (every string now matches twice)', () => {
+      const r = check(
+        { oneOf: [{ type: 'string' }] },
+        { oneOf: [{ type: 'string' }, { type: 'string' }] },
+      );
+      expect(r.backward.changes.length).toBeGreaterThan(0);
+      expect(r.backward.violations[0]?.rule).toBe('JSON_ONE_OF_OVERLAP');
+    });
+
+    it('an added overlapping branch breaks BACKWARD; an added disjoint branch only FORWARD', () => {
+      const overlapping = check(
+        { oneOf: [{ type: 'string' }] },
+        { oneOf: [{ type: 'string' }, { type: 'string', minLength: 2 }] },
+      );
+      expect(overlapping.backward.compatible).toBe(false);
+      const disjoint = check(
+        { oneOf: [{ type: 'string' }] },
+        { oneOf: [{ type: 'string' }, { type: 'null' }] },
+      );
+      expect(disjoint.backward.compatible).toBe(true);
+      expect(disjoint.forward.violations.map((x) => x.rule)).toEqual(['JSON_ONE_OF_BRANCH_ADDED']);
+    });
+
+    it('branches told apart by a required discriminator stay disjoint when one is widened', () => {
+      const branch = (k: string, extra: object) => ({
+        type: 'object',
+        required: ['kind'],
+        properties: { kind: { const: k }, ...extra },
+      });
+      const r = check(
+        {
+          oneOf: [branch('a', { n: { type: 'integer' } }), branch('b', { n: { type: 'number' } })],
+        },
+        { oneOf: [branch('a', { n: { type: 'number' } }), branch('b', { n: { type: 'number' } })] },
+      );
+      expect(r.backward.compatible).toBe(true);
+      expect(r.forward.compatible).toBe(false);
+    });
+  });
+
+  describe('subsumption', () => {
+    it('wrapping a schema in a single-branch anyOf, allOf or oneOf changes nothing', () => {
+      const x = { type: 'string', maxLength: 3 };
+      for (const kw of ['anyOf', 'allOf', 'oneOf']) {
+        const r = v.checkCompatibility(js({ [kw]: [x] }), [js(x)], { level: 'FULL' });
+        expect(r.compatible, kw).toBe(true);
+        expect(r.changes.map((c) => c.rule)).toEqual(['JSON_SUBSCHEMA_RESTRUCTURED']);
+        expect(r.bump).toBe('patch');
+      }
+    });
+
+    it('x → anyOf[x, array of x] is BACKWARD compatible (it widens)', () => {
+      const x = { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] };
+      const next = { anyOf: [x, { type: 'array', items: x }] };
+      expect(v.checkCompatibility(js(next), [js(x)], { level: 'BACKWARD' }).compatible).toBe(true);
+      expect(v.checkCompatibility(js(next), [js(x)], { level: 'FORWARD' }).compatible).toBe(false);
+    });
+
+    it('a keyword that does not apply to the type is no narrowing', () => {
+      const r = v.checkCompatibility(js({ type: 'string', maximum: 1 }), [js({ type: 'string' })], {
+        level: 'FULL',
+      });
+      expect(r.compatible).toBe(true);
+    });
+
+    it('checks two 100-field schemas at FULL, finding the one narrowed field', () => {
+      const fields = (narrow: boolean) => ({
+        type: 'object',
+        properties: Object.fromEntries(
+          Array.from({ length: 100 }, (_, i) => [
+            `f${i}`,
+            i % 3 === 0
+              ? { type: 'string', maxLength: narrow && i === 42 ? 10 : 20 }
+              : i % 3 === 1
+                ? { type: 'integer', minimum: 0 }
+                : { type: 'array', items: { type: 'string' } },
+          ]),
+        ),
+        required: ['f0', 'f1'],
+      });
+      expect(
+        v.checkCompatibility(js(fields(false)), [js(fields(false))], { level: 'FULL' }).compatible,
+      ).toBe(true);
+      const r = v.checkCompatibility(js(fields(true)), [js(fields(false))], { level: 'FULL' });
+      expect(r.violations.map((x) => `${x.rule}@${x.path}`)).toEqual([
+        'JSON_MAX_LENGTH_DECREASED@/properties/f42/maxLength',
+      ]);
+    });
+  });
 });
