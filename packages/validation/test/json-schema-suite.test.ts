@@ -268,12 +268,13 @@ const unexpected: string[] = [];
 const nowPassing: string[] = [];
 
 /** The built-in JSON Schema plug-in, noting which engine each compiled schema got. */
-let lastEngine: 'ajv' | 'interpreter' = 'ajv';
+const seen: { engine: 'ajv' | 'interpreter' } = { engine: 'ajv' };
+const engineSeen = (): 'ajv' | 'interpreter' => seen.engine;
 const observed: FormatPlugin<ParsedJsonSchema> = {
   ...jsonSchemaFormat,
   compile(parsed, context) {
     const check = jsonSchemaFormat.compile(parsed, context);
-    lastEngine = jsonSchemaEngine(parsed).engine;
+    seen.engine = jsonSchemaEngine(parsed).engine;
     return check;
   },
 };
@@ -294,9 +295,9 @@ function run(draft: Draft, label: string, list: Group[]): void {
     let error: unknown;
     let engine: 'ajv' | 'interpreter' = 'ajv';
     try {
-      lastEngine = 'ajv';
+      seen.engine = 'ajv';
       compiled = validation.compile(source);
-      engine = lastEngine;
+      engine = engineSeen();
     } catch (e) {
       error = e;
     }

@@ -106,6 +106,42 @@ interface Outcome {
 }
 
 const INVALID: Outcome = { valid: false, props: null, items: null };
+const VALID_EMPTY: Outcome = { valid: true, props: null, items: null };
+const APPLICATORS = ['allOf', 'anyOf', 'oneOf'] as const;
+
+/** The state of one schema object's evaluation: its outcome and where issues go. */
+class Frame implements Outcome {
+  valid = true;
+  readonly props: Set<string> | null;
+  readonly items: Set<number> | null;
+
+  constructor(
+    readonly path: string,
+    readonly scope: SchemaLocation[],
+    readonly sink: Sink,
+    readonly depth: number,
+    track: boolean,
+  ) {
+    this.props = track ? new Set() : null;
+    this.items = track ? new Set() : null;
+  }
+
+  /**
+   * Marks the schema failed, with an issue unless `message` is null (the subschema that failed
+   * reported its own); true when evaluation can stop (test mode).
+   */
+  fail(rule: string, message: string | null, at = this.path): boolean {
+    this.valid = false;
+    if (message !== null) this.sink?.push({ path: at, message, rule, severity: 'error' });
+    return this.sink === null;
+  }
+
+  /** Takes the annotations of a subschema that passed. */
+  merge(o: Outcome): void {
+    if (o.props !== null && this.props !== null) for (const p of o.props) this.props.add(p);
+    if (o.items !== null && this.items !== null) for (const i of o.items) this.items.add(i);
+  }
+}
 
 /** One subschema, with its children and static reference target resolved once. */
 class Node {
@@ -214,11 +250,20 @@ export class SchemaInterpreter {
     if (isObject(s) && typeof s.$ref === 'string') this.#refOf(n);
   }
 
-  #child(n: Node, ...path: Array<string | number>): Node {
-    const k = path.join('\u0000');
+  #child1(n: Node, kw: string): Node {
+    let c = n.children.get(kw);
+    if (c === undefined) {
+      c = this.#node(this.#model.at(n.loc, kw));
+      n.children.set(kw, c);
+    }
+    return c;
+  }
+
+  #child2(n: Node, kw: string, key: string | number): Node {
+    const k = `${kw}\u0000${key}`;
     let c = n.children.get(k);
     if (c === undefined) {
-      c = this.#node(this.#model.at(n.loc, ...path));
+      c = this.#node(this.#model.at(n.loc, kw, key));
       n.children.set(k, c);
     }
     return c;
@@ -255,7 +300,7 @@ export class SchemaInterpreter {
     depth: number,
   ): Outcome {
     const s = n.loc.schema;
-    if (s === true) return { valid: true, props: null, items: null };
+    if (s === true) return VALID_EMPTY;
     if (s === false || !isObject(s)) {
       sink?.push({
         path,
@@ -274,128 +319,123 @@ export class SchemaInterpreter {
       });
       return INVALID;
     }
-    const legacy = LEGACY.has(n.draft);
     scope.push(n.loc);
     try {
-      if (legacy && typeof s.$ref === 'string') {
+      if (LEGACY.has(n.draft) && typeof s.$ref === 'string') {
         const t = this.#refOf(n);
-        if (t === null) return this.#fail(sink, path, '$ref', `cannot resolve ${s.$ref}`);
+        if (t === null) {
+          sink?.push({
+            path,
+            message: `cannot resolve ${s.$ref}`,
+            rule: '$ref',
+            severity: 'error',
+          });
+          return INVALID;
+        }
         return this.#eval(t, v, path, scope, sink, depth + 1);
       }
-      return this.#keywords(n, s, v, path, scope, sink, depth);
+      const f = new Frame(path, scope, sink, depth, this.#track);
+      this.#keywords(n, s, v, f);
+      return f.valid ? f : INVALID;
     } finally {
       scope.pop();
     }
   }
 
-  #fail(sink: Sink, path: string, rule: string, message: string): Outcome {
-    sink?.push({ path, message, rule, severity: 'error' });
-    return INVALID;
+  /** Evaluates a subschema of the frame's schema against `value` (at instance path `at`). */
+  #sub(f: Frame, c: Node, value: unknown, at: string, into: Sink = f.sink): Outcome {
+    return this.#eval(c, value, at, f.scope, into, f.depth + 1);
   }
 
-  #keywords(
-    n: Node,
-    s: Record<string, unknown>,
-    v: unknown,
-    path: string,
-    scope: SchemaLocation[],
-    sink: Sink,
-    depth: number,
-  ): Outcome {
-    const track = this.#track;
-    const props = track ? new Set<string>() : null;
-    const items = track ? new Set<number>() : null;
-    let valid = true;
-    // Marks the schema failed (with an issue unless `message` is null: the subschema that failed
-    // reported its own); true when evaluation can stop (test mode).
-    const fail = (rule: string, message: string | null, at = path): boolean => {
-      valid = false;
-      if (message !== null) sink?.push({ path: at, message, rule, severity: 'error' });
-      return sink === null;
-    };
-    const merge = (o: Outcome) => {
-      if (o.props !== null && props !== null) for (const p of o.props) props.add(p);
-      if (o.items !== null && items !== null) for (const i of o.items) items.add(i);
-    };
-    const sub = (c: Node, value: unknown, at: string, into: Sink = sink) =>
-      this.#eval(c, value, at, scope, into, depth + 1);
-    const done = (): Outcome => (valid ? { valid, props, items } : INVALID);
+  /** The instance path of a child value (only built when issues are collected). */
+  static #at(f: Frame, key: string | number): string {
+    return f.sink === null ? '' : ptr(f.path, key);
+  }
+
+  /** Applies every keyword of `s`; the outcome is in `f`. Returns early in test mode. */
+  #keywords(n: Node, s: Record<string, unknown>, v: unknown, f: Frame): void {
     const draft = n.draft;
+    const sink = f.sink;
 
     // References (2019-09 and later: applicators next to the other keywords).
     if (typeof s.$ref === 'string') {
       const t = this.#refOf(n);
       if (t === null) {
-        if (fail('$ref', `cannot resolve ${s.$ref}`)) return INVALID;
+        if (f.fail('$ref', `cannot resolve ${s.$ref}`)) return;
       } else {
-        const o = sub(t, v, path);
-        if (o.valid) merge(o);
-        else if (fail('$ref', null)) return INVALID;
+        const o = this.#sub(f, t, v, f.path);
+        if (o.valid) f.merge(o);
+        else if (f.fail('$ref', null)) return;
       }
     }
     const dynamic =
       draft === '2020-12' ? s.$dynamicRef : draft === '2019-09' ? s.$recursiveRef : undefined;
     if (typeof dynamic === 'string') {
-      const target = this.#model.resolveDynamic(n.loc, dynamic, scope);
+      const target = this.#model.resolveDynamic(n.loc, dynamic, f.scope);
       const rule = draft === '2020-12' ? '$dynamicRef' : '$recursiveRef';
       if (target === undefined) {
-        if (fail(rule, `cannot resolve ${dynamic}`)) return INVALID;
+        if (f.fail(rule, `cannot resolve ${dynamic}`)) return;
       } else {
-        const o = sub(this.#node(target), v, path);
-        if (o.valid) merge(o);
-        else if (fail(rule, null)) return INVALID;
+        const o = this.#sub(f, this.#node(target), v, f.path);
+        if (o.valid) f.merge(o);
+        else if (f.fail(rule, null)) return;
       }
     }
 
     // Any instance.
     if (this.#on(s, 'type')) {
-      const types = Array.isArray(s.type) ? (s.type as string[]) : [s.type as string];
-      if (!types.some((t) => hasType(v, t)) && fail('type', `must be ${types.join(',')}`))
-        return INVALID;
+      const t = s.type;
+      const ok = Array.isArray(t)
+        ? t.some((x) => hasType(v, x as string))
+        : hasType(v, t as string);
+      if (!ok && f.fail('type', `must be ${Array.isArray(t) ? t.join(',') : String(t)}`)) return;
     }
     if (this.#on(s, 'enum') && Array.isArray(s.enum)) {
       if (
         !s.enum.some((e) => jsonEqual(e, v)) &&
-        fail('enum', 'must be equal to one of the allowed values')
+        f.fail('enum', 'must be equal to one of the allowed values')
       )
-        return INVALID;
+        return;
     }
     if (draft !== 'draft-04' && this.#on(s, 'const') && !jsonEqual(s.const, v)) {
-      if (fail('const', 'must be equal to constant')) return INVALID;
+      if (f.fail('const', 'must be equal to constant')) return;
     }
 
     if (typeof v === 'number') {
-      if (this.#numeric(s, v, draft, fail)) return INVALID;
+      if (this.#numeric(s, v, draft, f)) return;
     } else if (typeof v === 'string') {
       if (this.#on(s, 'maxLength') && codePoints(v) > (s.maxLength as number)) {
-        if (fail('maxLength', `must NOT have more than ${s.maxLength as number} characters`))
-          return INVALID;
+        if (f.fail('maxLength', `must NOT have more than ${s.maxLength as number} characters`))
+          return;
       }
       if (this.#on(s, 'minLength') && codePoints(v) < (s.minLength as number)) {
-        if (fail('minLength', `must NOT have fewer than ${s.minLength as number} characters`))
-          return INVALID;
+        if (f.fail('minLength', `must NOT have fewer than ${s.minLength as number} characters`))
+          return;
       }
       if (this.#on(s, 'pattern') && !this.#pattern(s.pattern as string).test(v)) {
-        if (fail('pattern', `must match pattern "${s.pattern as string}"`)) return INVALID;
+        if (f.fail('pattern', `must match pattern "${s.pattern as string}"`)) return;
       }
     }
     if (this.#on(s, 'format') && typeof s.format === 'string' && !this.#format(s.format, v)) {
-      if (fail('format', `must match format "${s.format}"`)) return INVALID;
+      if (f.fail('format', `must match format "${s.format}"`)) return;
     }
 
     // In-place applicators.
-    for (const kw of ['allOf', 'anyOf', 'oneOf'] as const) {
+    for (const kw of APPLICATORS) {
       if (!this.#on(s, kw) || !Array.isArray(s[kw])) continue;
       const branches = s[kw] as unknown[];
       const local: Sink = sink === null ? null : [];
       let passed = 0;
       for (let i = 0; i < branches.length; i++) {
-        const o = sub(this.#child(n, kw, i), v, path, local);
+        const o = this.#sub(f, this.#child2(n, kw, i), v, f.path, local);
         if (o.valid) {
           passed++;
-          merge(o);
-        } else if (kw === 'allOf' && sink === null) return INVALID;
-        if (kw === 'anyOf' && o.valid && !track && sink === null) break;
+          f.merge(o);
+        } else if (kw === 'allOf' && sink === null) {
+          f.valid = false;
+          return;
+        }
+        if (kw === 'anyOf' && o.valid && !this.#track && sink === null) break;
       }
       const ok =
         kw === 'allOf' ? passed === branches.length : kw === 'anyOf' ? passed > 0 : passed === 1;
@@ -403,77 +443,74 @@ export class SchemaInterpreter {
         if (local !== null) sink?.push(...local);
         const message =
           kw === 'allOf'
-            ? 'must match all schemas in allOf'
+            ? null
             : kw === 'anyOf'
               ? 'must match a schema in anyOf'
               : 'must match exactly one schema in oneOf';
-        if (fail(kw, kw === 'allOf' ? null : message)) return INVALID;
+        if (f.fail(kw, message)) return;
       }
     }
     if (this.#on(s, 'not')) {
-      const o = sub(this.#child(n, 'not'), v, path, null);
-      if (o.valid && fail('not', 'must NOT be valid')) return INVALID;
+      const o = this.#sub(f, this.#child1(n, 'not'), v, f.path, null);
+      if (o.valid && f.fail('not', 'must NOT be valid')) return;
     }
-    if (draft !== 'draft-04' && draft !== 'draft-06') {
-      if (this.#on(s, 'if')) {
-        const cond = sub(this.#child(n, 'if'), v, path, null);
-        if (cond.valid) merge(cond);
-        const branch = cond.valid ? 'then' : 'else';
-        if (this.#on(s, branch)) {
-          const local: Sink = sink === null ? null : [];
-          const o = sub(this.#child(n, branch), v, path, local);
-          if (o.valid) merge(o);
-          else {
-            if (local !== null) sink?.push(...local);
-            if (fail('if', `must match "${branch}" schema`)) return INVALID;
-          }
+    if (draft !== 'draft-04' && draft !== 'draft-06' && this.#on(s, 'if')) {
+      const cond = this.#sub(f, this.#child1(n, 'if'), v, f.path, null);
+      if (cond.valid) f.merge(cond);
+      const branch = cond.valid ? 'then' : 'else';
+      if (this.#on(s, branch)) {
+        const local: Sink = sink === null ? null : [];
+        const o = this.#sub(f, this.#child1(n, branch), v, f.path, local);
+        if (o.valid) f.merge(o);
+        else {
+          if (local !== null) sink?.push(...local);
+          if (f.fail('if', `must match "${branch}" schema`)) return;
         }
       }
     }
 
     if (Array.isArray(v)) {
-      if (this.#array(n, s, v, path, sub, fail, items)) return INVALID;
+      if (this.#array(n, s, v, f)) return;
     } else if (isObject(v)) {
-      if (this.#object(n, s, v, path, sub, fail, merge, props)) return INVALID;
+      if (this.#object(n, s, v, f)) return;
     }
 
     // unevaluated*: after every other keyword of this schema object.
-    if (Array.isArray(v) && this.#on(s, 'unevaluatedItems') && items !== null) {
-      const c = this.#child(n, 'unevaluatedItems');
+    const items = f.items;
+    if (items !== null && Array.isArray(v) && this.#on(s, 'unevaluatedItems')) {
+      const c = this.#child1(n, 'unevaluatedItems');
       const closed = c.loc.schema === false;
       for (let i = 0; i < v.length; i++) {
         if (items.has(i)) continue;
-        const o = closed ? INVALID : sub(c, v[i], ptr(path, i));
+        const o = closed ? INVALID : this.#sub(f, c, v[i], SchemaInterpreter.#at(f, i));
         if (!o.valid) {
           const message = closed ? 'must NOT have unevaluated items' : null;
-          if (fail('unevaluatedItems', message, ptr(path, i))) return INVALID;
+          if (f.fail('unevaluatedItems', message, SchemaInterpreter.#at(f, i))) return;
         } else items.add(i);
       }
     }
-    if (isObject(v) && this.#on(s, 'unevaluatedProperties') && props !== null) {
-      const c = this.#child(n, 'unevaluatedProperties');
+    const props = f.props;
+    if (props !== null && isObject(v) && this.#on(s, 'unevaluatedProperties')) {
+      const c = this.#child1(n, 'unevaluatedProperties');
       const closed = c.loc.schema === false;
-      for (const k of Object.keys(v)) {
-        if (props.has(k)) continue;
-        const o = closed ? INVALID : sub(c, v[k], ptr(path, k));
+      for (const k in v) {
+        if (!Object.hasOwn(v, k) || props.has(k)) continue;
+        const o = closed ? INVALID : this.#sub(f, c, v[k], SchemaInterpreter.#at(f, k));
         if (!o.valid) {
           const message = closed ? 'must NOT have unevaluated properties' : null;
-          if (fail('unevaluatedProperties', message, ptr(path, k))) return INVALID;
+          if (f.fail('unevaluatedProperties', message, SchemaInterpreter.#at(f, k))) return;
         } else props.add(k);
       }
     }
-    return done();
   }
 
   /** Numeric keywords; true when evaluation can stop (test mode, failed). */
-  #numeric(
-    s: Record<string, unknown>,
-    v: number,
-    draft: JsonSchemaDraft,
-    fail: (rule: string, message: string | null) => boolean,
-  ): boolean {
+  #numeric(s: Record<string, unknown>, v: number, draft: JsonSchemaDraft, f: Frame): boolean {
     if (this.#on(s, 'multipleOf') && typeof s.multipleOf === 'number') {
-      if (!isMultiple(v, s.multipleOf) && fail('multipleOf', `must be multiple of ${s.multipleOf}`))
+      if (
+        !isMultiple(v, s.multipleOf) &&
+        f.fail('multipleOf', `must be multiple of ${s.multipleOf}`)
+      )
         return true;
     }
     const max = this.#on(s, 'maximum') ? (s.maximum as number) : undefined;
@@ -484,7 +521,7 @@ export class SchemaInterpreter {
       const strict = draft === 'draft-04' && exMax === true;
       if (
         (strict ? v >= max : v > max) &&
-        fail(strict ? 'exclusiveMaximum' : 'maximum', `must be ${strict ? '<' : '<='} ${max}`)
+        f.fail(strict ? 'exclusiveMaximum' : 'maximum', `must be ${strict ? '<' : '<='} ${max}`)
       )
         return true;
     }
@@ -492,39 +529,33 @@ export class SchemaInterpreter {
       const strict = draft === 'draft-04' && exMin === true;
       if (
         (strict ? v <= min : v < min) &&
-        fail(strict ? 'exclusiveMinimum' : 'minimum', `must be ${strict ? '>' : '>='} ${min}`)
+        f.fail(strict ? 'exclusiveMinimum' : 'minimum', `must be ${strict ? '>' : '>='} ${min}`)
       )
         return true;
     }
-    if (typeof exMax === 'number' && v >= exMax && fail('exclusiveMaximum', `must be < ${exMax}`))
+    if (typeof exMax === 'number' && v >= exMax && f.fail('exclusiveMaximum', `must be < ${exMax}`))
       return true;
-    if (typeof exMin === 'number' && v <= exMin && fail('exclusiveMinimum', `must be > ${exMin}`))
+    if (typeof exMin === 'number' && v <= exMin && f.fail('exclusiveMinimum', `must be > ${exMin}`))
       return true;
     return false;
   }
 
-  #array(
-    n: Node,
-    s: Record<string, unknown>,
-    v: unknown[],
-    path: string,
-    sub: (c: Node, value: unknown, at: string, into?: Sink) => Outcome,
-    fail: (rule: string, message: string | null, at?: string) => boolean,
-    items: Set<number> | null,
-  ): boolean {
+  /** Array keywords; true when evaluation can stop. */
+  #array(n: Node, s: Record<string, unknown>, v: unknown[], f: Frame): boolean {
     const draft = n.draft;
+    const items = f.items;
     if (this.#on(s, 'maxItems') && v.length > (s.maxItems as number)) {
-      if (fail('maxItems', `must NOT have more than ${s.maxItems as number} items`)) return true;
+      if (f.fail('maxItems', `must NOT have more than ${s.maxItems as number} items`)) return true;
     }
     if (this.#on(s, 'minItems') && v.length < (s.minItems as number)) {
-      if (fail('minItems', `must NOT have fewer than ${s.minItems as number} items`)) return true;
+      if (f.fail('minItems', `must NOT have fewer than ${s.minItems as number} items`)) return true;
     }
     if (this.#on(s, 'uniqueItems') && s.uniqueItems === true) {
       outer: for (let i = 1; i < v.length; i++) {
         for (let j = 0; j < i; j++) {
           if (jsonEqual(v[i], v[j])) {
             if (
-              fail(
+              f.fail(
                 'uniqueItems',
                 `must NOT have duplicate items (items ## ${j} and ${i} are identical)`,
               )
@@ -536,38 +567,31 @@ export class SchemaInterpreter {
       }
     }
     let start = 0;
-    const each = (c: Node, from: number): boolean => {
-      for (let i = from; i < v.length; i++) {
-        const o = sub(c, v[i], ptr(path, i));
-        if (!o.valid) {
-          if (fail('items', null)) return true;
-        } else items?.add(i);
-      }
-      return false;
-    };
     const tuple = draft === '2020-12' ? 'prefixItems' : 'items';
     if (this.#on(s, tuple) && Array.isArray(s[tuple])) {
       const list = s[tuple] as unknown[];
       for (let i = 0; i < Math.min(list.length, v.length); i++) {
-        const o = sub(this.#child(n, tuple, i), v[i], ptr(path, i));
+        const o = this.#sub(f, this.#child2(n, tuple, i), v[i], SchemaInterpreter.#at(f, i));
         if (!o.valid) {
-          if (fail(tuple, null)) return true;
+          if (f.fail(tuple, null)) return true;
         } else items?.add(i);
       }
       start = list.length;
       if (draft !== '2020-12' && this.#on(s, 'additionalItems') && start < v.length) {
-        if (each(this.#child(n, 'additionalItems'), start)) return true;
+        if (this.#each(f, this.#child1(n, 'additionalItems'), v, start, 'additionalItems'))
+          return true;
       }
     }
     if (this.#on(s, 'items') && !Array.isArray(s.items)) {
-      if (each(this.#child(n, 'items'), draft === '2020-12' ? start : 0)) return true;
+      if (this.#each(f, this.#child1(n, 'items'), v, draft === '2020-12' ? start : 0, 'items'))
+        return true;
     }
     if (draft !== 'draft-04' && this.#on(s, 'contains')) {
-      const c = this.#child(n, 'contains');
+      const c = this.#child1(n, 'contains');
       let matched = 0;
       const hits: number[] = [];
       for (let i = 0; i < v.length; i++) {
-        if (sub(c, v[i], ptr(path, i), null).valid) {
+        if (this.#sub(f, c, v[i], '', null).valid) {
           matched++;
           hits.push(i);
         }
@@ -583,129 +607,155 @@ export class SchemaInterpreter {
           : Infinity;
       if (matched < minC) {
         if (
-          fail(
+          f.fail(
             minC === 1 ? 'contains' : 'minContains',
             `must contain at least ${minC} valid item(s)`,
           )
         )
           return true;
       } else if (matched > maxC) {
-        if (fail('maxContains', `must contain at most ${maxC} valid item(s)`)) return true;
+        if (f.fail('maxContains', `must contain at most ${maxC} valid item(s)`)) return true;
       } else if (draft === '2020-12') for (const i of hits) items?.add(i);
     }
     return false;
   }
 
-  #object(
-    n: Node,
-    s: Record<string, unknown>,
-    v: Record<string, unknown>,
-    path: string,
-    sub: (c: Node, value: unknown, at: string, into?: Sink) => Outcome,
-    fail: (rule: string, message: string | null, at?: string) => boolean,
-    merge: (o: Outcome) => void,
-    props: Set<string> | null,
-  ): boolean {
+  #each(f: Frame, c: Node, v: unknown[], from: number, rule: string): boolean {
+    for (let i = from; i < v.length; i++) {
+      const o = this.#sub(f, c, v[i], SchemaInterpreter.#at(f, i));
+      if (!o.valid) {
+        if (f.fail(rule, null)) return true;
+      } else f.items?.add(i);
+    }
+    return false;
+  }
+
+  /** Object keywords; true when evaluation can stop. */
+  #object(n: Node, s: Record<string, unknown>, v: Record<string, unknown>, f: Frame): boolean {
     const draft = n.draft;
+    const props = f.props;
     const keys = Object.keys(v);
     if (this.#on(s, 'maxProperties') && keys.length > (s.maxProperties as number)) {
-      if (fail('maxProperties', `must NOT have more than ${s.maxProperties as number} properties`))
+      if (
+        f.fail('maxProperties', `must NOT have more than ${s.maxProperties as number} properties`)
+      )
         return true;
     }
     if (this.#on(s, 'minProperties') && keys.length < (s.minProperties as number)) {
-      if (fail('minProperties', `must NOT have fewer than ${s.minProperties as number} properties`))
+      if (
+        f.fail('minProperties', `must NOT have fewer than ${s.minProperties as number} properties`)
+      )
         return true;
     }
     if (this.#on(s, 'required') && Array.isArray(s.required)) {
       for (const r of s.required as string[]) {
         if (
           !Object.hasOwn(v, r) &&
-          fail('required', `must have required property '${r}'`, ptr(path, r))
+          f.fail('required', `must have required property '${r}'`, SchemaInterpreter.#at(f, r))
         )
           return true;
       }
     }
-    const depReq = (deps: Record<string, unknown>, rule: string): boolean => {
-      for (const [k, list] of Object.entries(deps)) {
-        if (!Object.hasOwn(v, k) || !Array.isArray(list)) continue;
-        for (const d of list as string[]) {
-          if (
-            !Object.hasOwn(v, d) &&
-            fail(rule, `must have property ${d} when property ${k} is present`)
-          )
-            return true;
-        }
-      }
-      return false;
-    };
-    if (
-      (draft === '2019-09' || draft === '2020-12') &&
-      this.#on(s, 'dependentRequired') &&
-      isObject(s.dependentRequired)
-    ) {
-      if (depReq(s.dependentRequired, 'dependentRequired')) return true;
+    const modern = !LEGACY.has(draft);
+    if (modern && this.#on(s, 'dependentRequired') && isObject(s.dependentRequired)) {
+      if (this.#dependentRequired(v, s.dependentRequired, 'dependentRequired', f)) return true;
     }
-    const depSchemas = (kw: string, deps: Record<string, unknown>): boolean => {
-      for (const [k, d] of Object.entries(deps)) {
-        if (!Object.hasOwn(v, k) || Array.isArray(d)) continue;
-        const o = sub(this.#child(n, kw, k), v, path);
-        if (o.valid) merge(o);
-        else if (fail(kw, `must match the schema of ${kw}/${k}`)) return true;
-      }
-      return false;
-    };
-    if (LEGACY.has(draft) && this.#on(s, 'dependencies') && isObject(s.dependencies)) {
-      if (depReq(s.dependencies, 'dependencies')) return true;
-      if (depSchemas('dependencies', s.dependencies)) return true;
+    if (!modern && this.#on(s, 'dependencies') && isObject(s.dependencies)) {
+      if (this.#dependentRequired(v, s.dependencies, 'dependencies', f)) return true;
+      if (this.#dependentSchemas(n, v, s.dependencies, 'dependencies', f)) return true;
     }
-    if (!LEGACY.has(draft) && this.#on(s, 'dependentSchemas') && isObject(s.dependentSchemas)) {
-      if (depSchemas('dependentSchemas', s.dependentSchemas)) return true;
+    if (modern && this.#on(s, 'dependentSchemas') && isObject(s.dependentSchemas)) {
+      if (this.#dependentSchemas(n, v, s.dependentSchemas, 'dependentSchemas', f)) return true;
     }
     if (draft !== 'draft-04' && this.#on(s, 'propertyNames')) {
-      const c = this.#child(n, 'propertyNames');
+      const c = this.#child1(n, 'propertyNames');
       for (const k of keys) {
         if (
-          !sub(c, k, path, null).valid &&
-          fail('propertyNames', `property name '${k}' is invalid`)
+          !this.#sub(f, c, k, f.path, null).valid &&
+          f.fail('propertyNames', `property name '${k}' is invalid`)
         )
           return true;
       }
     }
-    const known = new Set<string>();
-    if (this.#on(s, 'properties') && isObject(s.properties)) {
-      for (const k of Object.keys(s.properties)) {
-        if (!Object.hasOwn(v, k)) continue;
-        known.add(k);
-        const o = sub(this.#child(n, 'properties', k), v[k], ptr(path, k));
+    const properties =
+      this.#on(s, 'properties') && isObject(s.properties) ? s.properties : undefined;
+    if (properties !== undefined) {
+      for (const k in properties) {
+        if (!Object.hasOwn(properties, k) || !Object.hasOwn(v, k)) continue;
+        const o = this.#sub(f, this.#child2(n, 'properties', k), v[k], SchemaInterpreter.#at(f, k));
         if (!o.valid) {
-          if (fail('properties', null)) return true;
+          if (f.fail('properties', null)) return true;
         } else props?.add(k);
       }
     }
-    if (this.#on(s, 'patternProperties') && isObject(s.patternProperties)) {
-      for (const p of Object.keys(s.patternProperties)) {
+    const patterns =
+      this.#on(s, 'patternProperties') && isObject(s.patternProperties)
+        ? Object.keys(s.patternProperties)
+        : undefined;
+    if (patterns !== undefined) {
+      for (const p of patterns) {
         const re = this.#pattern(p);
         for (const k of keys) {
           if (!re.test(k)) continue;
-          known.add(k);
-          const o = sub(this.#child(n, 'patternProperties', p), v[k], ptr(path, k));
+          const o = this.#sub(
+            f,
+            this.#child2(n, 'patternProperties', p),
+            v[k],
+            SchemaInterpreter.#at(f, k),
+          );
           if (!o.valid) {
-            if (fail('patternProperties', null)) return true;
+            if (f.fail('patternProperties', null)) return true;
           } else props?.add(k);
         }
       }
     }
     if (this.#on(s, 'additionalProperties')) {
-      const c = this.#child(n, 'additionalProperties');
+      const c = this.#child1(n, 'additionalProperties');
       const closed = c.loc.schema === false;
       for (const k of keys) {
-        if (known.has(k)) continue;
-        const o = closed ? INVALID : sub(c, v[k], ptr(path, k));
+        if (properties !== undefined && Object.hasOwn(properties, k)) continue;
+        if (patterns !== undefined && patterns.some((p) => this.#pattern(p).test(k))) continue;
+        const o = closed ? INVALID : this.#sub(f, c, v[k], SchemaInterpreter.#at(f, k));
         if (!o.valid) {
           const message = closed ? 'must NOT have additional properties' : null;
-          if (fail('additionalProperties', message, ptr(path, k))) return true;
+          if (f.fail('additionalProperties', message, SchemaInterpreter.#at(f, k))) return true;
         } else props?.add(k);
       }
+    }
+    return false;
+  }
+
+  #dependentRequired(
+    v: Record<string, unknown>,
+    deps: Record<string, unknown>,
+    rule: string,
+    f: Frame,
+  ): boolean {
+    for (const [k, list] of Object.entries(deps)) {
+      if (!Object.hasOwn(v, k) || !Array.isArray(list)) continue;
+      for (const d of list as string[]) {
+        if (
+          !Object.hasOwn(v, d) &&
+          f.fail(rule, `must have property ${d} when property ${k} is present`)
+        )
+          return true;
+      }
+    }
+    return false;
+  }
+
+  #dependentSchemas(
+    n: Node,
+    v: Record<string, unknown>,
+    deps: Record<string, unknown>,
+    kw: string,
+    f: Frame,
+  ): boolean {
+    for (const [k, d] of Object.entries(deps)) {
+      if (!Object.hasOwn(v, k) || Array.isArray(d)) continue;
+      const o = this.#sub(f, this.#child2(n, kw, k), v, f.path);
+      if (o.valid) f.merge(o);
+      else if (f.fail(kw, `must match the schema of ${kw}/${k}`)) return true;
     }
     return false;
   }
