@@ -211,4 +211,19 @@ describe('references through Validation', () => {
       expect(isPlinthError(e, 'E_INVALID_SCHEMA')).toBe(true);
     }
   });
+
+  it('the README example', () => {
+    const order = validation.compile({
+      format: 'json-schema',
+      schema: {
+        $schema: 'https://json-schema.org/draft/2020-12/schema',
+        $id: 'https://example.com/schemas/order.json',
+        type: 'object',
+        properties: { customer: { $ref: 'customer.json' } },
+      },
+      references: [{ name: 'customer.json', schema: { type: 'object', required: ['id'] } }],
+    });
+    expect(order.is({ customer: { id: 'c-1' } })).toBe(true);
+    expect(order.is({ customer: {} })).toBe(false);
+  });
 });
