@@ -1,5 +1,11 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { Validator as CfWorkerValidator } from '@cfworker/json-schema';
+import * as hyperjump04 from '@hyperjump/json-schema/draft-04';
+import * as hyperjump06 from '@hyperjump/json-schema/draft-06';
+import * as hyperjump07 from '@hyperjump/json-schema/draft-07';
+import * as hyperjump2019 from '@hyperjump/json-schema/draft-2019-09';
+import * as hyperjump2020 from '@hyperjump/json-schema/draft-2020-12';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { FormatPlugin } from '../src/format-plugin.js';
 import {
@@ -353,20 +359,29 @@ describe('JSON-Schema-Test-Suite', () => {
       timeout: 120_000,
     },
     async () => {
-      const modules: Record<Draft, string> = {
-        draft4: '@hyperjump/json-schema/draft-04',
-        draft6: '@hyperjump/json-schema/draft-06',
-        draft7: '@hyperjump/json-schema/draft-07',
-        'draft2019-09': '@hyperjump/json-schema/draft-2019-09',
-        'draft2020-12': '@hyperjump/json-schema/draft-2020-12',
+      const modules = {
+        draft4: hyperjump04,
+        draft6: hyperjump06,
+        draft7: hyperjump07,
+        'draft2019-09': hyperjump2019,
+        'draft2020-12': hyperjump2020,
       };
+      // @cfworker/json-schema has no draft-06 mode; its draft-07 mode reads draft-06 schemas.
+      const cfDrafts = {
+        draft4: '4',
+        draft6: '7',
+        draft7: '7',
+        'draft2019-09': '2019-09',
+        'draft2020-12': '2020-12',
+      } as const;
+      let cfworker = 0;
       let total = 0;
       let ours = 0;
       let theirs = 0;
       const validation = new Validation({ parseCacheSize: 0 });
       let n = 0;
       for (const draft of ALL) {
-        const hj = (await import(modules[draft])) as {
+        const hj = modules[draft] as unknown as {
           registerSchema(schema: unknown, uri: string, dialect: string): void;
           unregisterSchema(uri: string): void;
           validate(uri: string, value: unknown): Promise<{ valid: boolean }>;
@@ -388,9 +403,21 @@ describe('JSON-Schema-Test-Suite', () => {
           } catch {
             registered = false;
           }
+          let cf: CfWorkerValidator | undefined;
+          try {
+            cf = new CfWorkerValidator(group.schema as object, cfDrafts[draft], false);
+            for (const r of refs) cf.addSchema(r.schema as object, r.name);
+          } catch {
+            cf = undefined; // cfworker refused the schema: its cases count as misses.
+          }
           for (const t of group.tests) {
             total++;
             if (compiled.is(t.data) === t.valid) ours++;
+            try {
+              if (cf !== undefined && cf.validate(t.data).valid === t.valid) cfworker++;
+            } catch {
+              // cfworker threw on this value: a miss.
+            }
             if (registered) {
               try {
                 if ((await hj.validate(uri, t.data)).valid === t.valid) theirs++;
@@ -412,7 +439,7 @@ describe('JSON-Schema-Test-Suite', () => {
         for (const r of references) hj.unregisterSchema(r.name);
       }
       console.log(
-        `interpreter vs @hyperjump/json-schema on the ${total} required and optional-format cases the interpreter runs: Plinth ${ours}, hyperjump ${theirs}`,
+        `interpreter vs @hyperjump/json-schema and @cfworker/json-schema on the ${total} suite cases the interpreter runs: Plinth ${ours}, hyperjump ${theirs}, cfworker ${cfworker}`,
       );
       expect(total).toBeGreaterThan(0);
       expect(ours).toBeGreaterThanOrEqual(theirs);

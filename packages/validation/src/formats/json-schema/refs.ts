@@ -554,33 +554,3 @@ export class ReferenceModel {
     );
   }
 }
-
-/**
- * The previous resolver's interface (`resolve(ref, doc)` → schema and the resource it lives in)
- * over the reference model, for callers not yet ported to {@link ReferenceModel}. `doc` is the
- * root schema of the resource the `$ref` was written in.
- * @deprecated Use {@link ReferenceModel}.
- */
-export class RefResolver {
-  readonly #model: ReferenceModel;
-  readonly #resources = new Map<unknown, SchemaLocation>();
-
-  constructor(
-    root: unknown,
-    references: ReadonlyArray<{ readonly name: string; readonly schema: unknown }>,
-    draft: JsonSchemaDraft = draftHere(root, 'draft-07'),
-  ) {
-    this.#model = new ReferenceModel(root, references, draft);
-    this.#resources.set(root, this.#model.root);
-    for (const r of this.#model.references.values()) this.#resources.set(r.schema, r);
-  }
-
-  resolve(ref: string, doc: unknown): { schema: unknown; doc: unknown } | undefined {
-    const from = this.#resources.get(doc) ?? this.#model.root;
-    const target = this.#model.resolve(from, ref);
-    if (target === undefined) return undefined;
-    const resource = this.#model.resource(target.resourceUri) ?? this.#model.root;
-    this.#resources.set(resource.schema, resource);
-    return { schema: target.schema, doc: resource.schema };
-  }
-}
