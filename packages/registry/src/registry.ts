@@ -94,7 +94,7 @@ export class Registry extends TypedEmitter<RegistryEvents> {
     });
     if (this.#o.defaultRules !== undefined) checkRules(this.#o.defaultRules, 'defaultRules');
     this.#store = this.#o.store;
-    const limits = { ...DEFAULT_LIMITS, ...this.#o.limits };
+    const limits = Object.freeze({ ...DEFAULT_LIMITS, ...this.#o.limits });
     for (const [name, value] of Object.entries(this.#o.limits ?? {})) {
       if (!(name in DEFAULT_LIMITS) || typeof value !== 'number' || !(value >= 1)) {
         throw registryErrors.create(
@@ -153,6 +153,11 @@ export class Registry extends TypedEmitter<RegistryEvents> {
   }
 
   /** Declares the registry's collections on the store, loads the mode, follows the change feed. */
+  /** The resolved {@link RegistryLimits} (defaults filled in). */
+  get limits(): Readonly<Required<T.RegistryLimits>> {
+    return this.#ctx.limits;
+  }
+
   async open(): Promise<this> {
     this.#life.assertOpen('open');
     if (this.#opened) return this;

@@ -43,7 +43,20 @@ export interface Candidate {
   readonly normalize: boolean;
 }
 
-export function parseCandidate(body: unknown, query: Query): Candidate {
+/** The limits a candidate's schema text is parsed under: the registry's, else core's defaults. */
+export function candidateLimits(ctx: Ctx): { maxDepth: number; maxDocumentSize: number } {
+  const l = (ctx.registry as { limits?: { maxDepth?: number; maxDocumentSize?: number } }).limits;
+  return {
+    maxDepth: l?.maxDepth ?? DEFAULT_LIMITS.maxDepth,
+    maxDocumentSize: l?.maxDocumentSize ?? DEFAULT_LIMITS.maxDocumentSize,
+  };
+}
+
+export function parseCandidate(
+  body: unknown,
+  query: Query,
+  limits: { maxDepth: number; maxDocumentSize: number } = DEFAULT_LIMITS,
+): Candidate {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new ConfluentError(422, 42201, 'Invalid schema: the body must be a JSON object');
   }
@@ -60,21 +73,17 @@ export function parseCandidate(body: unknown, query: Query): Candidate {
     throw new ConfluentError(422, 42201, 'Invalid schema: `schema` must be a non-empty string');
   }
   let schema: unknown = b.schema;
-  if (b.schema.length > DEFAULT_LIMITS.maxDocumentSize) {
+  if (b.schema.length > limits.maxDocumentSize) {
     throw new ConfluentError(
       422,
       42209,
-      `Schema too large: ${b.schema.length} characters, more than limits.maxDocumentSize (${DEFAULT_LIMITS.maxDocumentSize})`,
+      `Schema too large: ${b.schema.length} characters, more than limits.maxDocumentSize (${limits.maxDocumentSize})`,
     );
   }
   if (type !== 'PROTOBUF') {
     try {
       // Depth is checked by a scan of the text before any object is built.
-      schema = parseJson(
-        b.schema,
-        { maxDepth: DEFAULT_LIMITS.maxDepth },
-        { what: `${type} schema` },
-      );
+      schema = parseJson(b.schema, { maxDepth: limits.maxDepth }, { what: `${type} schema` });
     } catch (error) {
       if (isPlinthError(error, 'E_LIMIT_EXCEEDED')) {
         throw new ConfluentError(

@@ -2,6 +2,7 @@ import type { CompatibilityLevel } from '../types.js';
 import {
   flag,
   isCode,
+  candidateLimits,
   parseCandidate,
   referenceSources,
   selectVersion,
@@ -137,7 +138,7 @@ export async function checkCompatibility(
   body: unknown,
   query: Query,
 ) {
-  const cand = parseCandidate(body, query);
+  const cand = parseCandidate(body, query, candidateLimits(ctx));
   const artifact = ctx.names.toArtifact(subject);
   const refs = await toPlinthRefs(ctx, cand.references);
   const sources = await referenceSources(ctx, refs);

@@ -5,6 +5,7 @@ import {
   flag,
   isCode,
   param,
+  candidateLimits,
   parseCandidate,
   recordOf,
   referenceSources,
@@ -42,7 +43,7 @@ const highest = (vs: readonly VersionInfo[]) =>
 
 /** POST /subjects/{subject}/versions */
 export async function register(ctx: Ctx, subject: string, body: unknown, query: Query) {
-  const cand = parseCandidate(body, query);
+  const cand = parseCandidate(body, query, candidateLimits(ctx));
   const artifact = ctx.names.toArtifact(subject);
   await ctx.modes.assertWritable(artifact, subject);
   const { refs, source } = await candidateSource(ctx, cand);
@@ -91,7 +92,7 @@ export async function register(ctx: Ctx, subject: string, body: unknown, query: 
 
 /** POST /subjects/{subject}: is this schema registered under the subject? */
 export async function lookup(ctx: Ctx, subject: string, body: unknown, query: Query) {
-  const cand = parseCandidate(body, query);
+  const cand = parseCandidate(body, query, candidateLimits(ctx));
   const versions = await versionsOf(ctx, subject, { includeDeleted: flag(query, 'deleted') });
   const { refs, source } = await candidateSource(ctx, cand);
   const digest = candidateDigest(cand);

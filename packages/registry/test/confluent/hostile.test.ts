@@ -90,3 +90,27 @@ describe('native API: deep rules.ignore', () => {
     });
   });
 });
+
+describe('Confluent API: the registry limits apply', () => {
+  it('parses schema text under the registry limits.maxDepth', async () => {
+    const { makeRegistry } = await import('../helpers.js');
+    const { createConfluentHandler } = await import('../../src/confluent/index.js');
+    const g = await makeRegistry({ limits: { maxDepth: 8 } });
+    try {
+      expect(g.registry.limits.maxDepth).toBe(8);
+      const handler = createConfluentHandler({ registry: g.registry, store: g.store });
+      const r = await handler({
+        method: 'POST',
+        path: 'subjects/s/versions',
+        query: {},
+        headers: {},
+        body: JSON.stringify({ schema: deepText(9), schemaType: 'JSON' }),
+      });
+      expect(r.status).toBe(422);
+      expect(JSON.parse(r.body)).toMatchObject({ error_code: 42201 });
+      expect(JSON.parse(r.body).message).toContain('limits.maxDepth (8)');
+    } finally {
+      await g.close();
+    }
+  });
+});
