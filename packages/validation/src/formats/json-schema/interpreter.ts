@@ -112,19 +112,18 @@ const APPLICATORS = ['allOf', 'anyOf', 'oneOf'] as const;
 /** The state of one schema object's evaluation: its outcome and where issues go. */
 class Frame implements Outcome {
   valid = true;
-  readonly props: Set<string> | null;
-  readonly items: Set<number> | null;
+  /** Evaluated property names and item indices, created on first use (annotations). */
+  props: Set<string> | null = null;
+  items: Set<number> | null = null;
 
   constructor(
     readonly path: string,
     readonly scope: SchemaLocation[],
     readonly sink: Sink,
     readonly depth: number,
-    track: boolean,
-  ) {
-    this.props = track ? new Set() : null;
-    this.items = track ? new Set() : null;
-  }
+    /** Whether annotations are collected (the schema uses unevaluated*). */
+    readonly track: boolean,
+  ) {}
 
   /**
    * Marks the schema failed, with an issue unless `message` is null (the subschema that failed
@@ -136,23 +135,80 @@ class Frame implements Outcome {
     return this.sink === null;
   }
 
+  prop(k: string): void {
+    if (this.track) (this.props ??= new Set()).add(k);
+  }
+
+  item(i: number): void {
+    if (this.track) (this.items ??= new Set()).add(i);
+  }
+
   /** Takes the annotations of a subschema that passed. */
   merge(o: Outcome): void {
-    if (o.props !== null && this.props !== null) for (const p of o.props) this.props.add(p);
-    if (o.items !== null && this.items !== null) for (const i of o.items) this.items.add(i);
+    if (!this.track) return;
+    if (o.props !== null) for (const p of o.props) this.prop(p);
+    if (o.items !== null) for (const i of o.items) this.item(i);
   }
 }
 
 /** One subschema, with its children and static reference target resolved once. */
 class Node {
   readonly children = new Map<string, Node>();
+  /** Children under keywords that hold several (`properties`, `allOf`…), by keyword then key. */
+  readonly keyed = new Map<string, Map<string | number, Node>>();
   ref: Node | null | undefined;
+  /** Which keyword groups the schema uses (GROUP_* bits), so evaluation skips the others. */
+  readonly groups: number;
   constructor(
     readonly loc: SchemaLocation,
     readonly draft: JsonSchemaDraft,
     readonly key: string,
-  ) {}
+  ) {
+    let g = 0;
+    if (isObject(loc.schema)) for (const k in loc.schema) g |= GROUP_OF[k] ?? 0;
+    this.groups = g;
+  }
 }
+
+const GROUP_NUMBER = 1;
+const GROUP_STRING = 2;
+const GROUP_ARRAY = 4;
+const GROUP_OBJECT = 8;
+const GROUP_IN_PLACE = 16;
+const GROUP_OF: Record<string, number> = Object.assign(Object.create(null) as object, {
+  multipleOf: GROUP_NUMBER,
+  maximum: GROUP_NUMBER,
+  minimum: GROUP_NUMBER,
+  exclusiveMaximum: GROUP_NUMBER,
+  exclusiveMinimum: GROUP_NUMBER,
+  maxLength: GROUP_STRING,
+  minLength: GROUP_STRING,
+  pattern: GROUP_STRING,
+  maxItems: GROUP_ARRAY,
+  minItems: GROUP_ARRAY,
+  uniqueItems: GROUP_ARRAY,
+  items: GROUP_ARRAY,
+  prefixItems: GROUP_ARRAY,
+  additionalItems: GROUP_ARRAY,
+  contains: GROUP_ARRAY,
+  unevaluatedItems: GROUP_ARRAY,
+  maxProperties: GROUP_OBJECT,
+  minProperties: GROUP_OBJECT,
+  required: GROUP_OBJECT,
+  dependentRequired: GROUP_OBJECT,
+  dependentSchemas: GROUP_OBJECT,
+  dependencies: GROUP_OBJECT,
+  propertyNames: GROUP_OBJECT,
+  properties: GROUP_OBJECT,
+  patternProperties: GROUP_OBJECT,
+  additionalProperties: GROUP_OBJECT,
+  unevaluatedProperties: GROUP_OBJECT,
+  allOf: GROUP_IN_PLACE,
+  anyOf: GROUP_IN_PLACE,
+  oneOf: GROUP_IN_PLACE,
+  not: GROUP_IN_PLACE,
+  if: GROUP_IN_PLACE,
+}) as Record<string, number>;
 
 function typeOf(v: unknown): string {
   if (v === null) return 'null';
@@ -260,11 +316,12 @@ export class SchemaInterpreter {
   }
 
   #child2(n: Node, kw: string, key: string | number): Node {
-    const k = `${kw}\u0000${key}`;
-    let c = n.children.get(k);
+    let m = n.keyed.get(kw);
+    if (m === undefined) n.keyed.set(kw, (m = new Map()));
+    let c = m.get(key);
     if (c === undefined) {
       c = this.#node(this.#model.at(n.loc, kw, key));
-      n.children.set(k, c);
+      m.set(key, c);
     }
     return c;
   }
@@ -288,7 +345,7 @@ export class SchemaInterpreter {
   }
 
   #on(s: Record<string, unknown>, k: string): boolean {
-    return Object.hasOwn(s, k) && !this.#off.has(k);
+    return Object.hasOwn(s, k) && (this.#off.size === 0 || !this.#off.has(k));
   }
 
   #eval(
@@ -401,9 +458,10 @@ export class SchemaInterpreter {
       if (f.fail('const', 'must be equal to constant')) return;
     }
 
+    const groups = n.groups;
     if (typeof v === 'number') {
-      if (this.#numeric(s, v, draft, f)) return;
-    } else if (typeof v === 'string') {
+      if ((groups & GROUP_NUMBER) !== 0 && this.#numeric(s, v, draft, f)) return;
+    } else if (typeof v === 'string' && (groups & GROUP_STRING) !== 0) {
       if (this.#on(s, 'maxLength') && codePoints(v) > (s.maxLength as number)) {
         if (f.fail('maxLength', `must NOT have more than ${s.maxLength as number} characters`))
           return;
@@ -422,6 +480,7 @@ export class SchemaInterpreter {
 
     // In-place applicators.
     for (const kw of APPLICATORS) {
+      if ((groups & GROUP_IN_PLACE) === 0) break;
       if (!this.#on(s, kw) || !Array.isArray(s[kw])) continue;
       const branches = s[kw] as unknown[];
       const local: Sink = sink === null ? null : [];
@@ -450,11 +509,16 @@ export class SchemaInterpreter {
         if (f.fail(kw, message)) return;
       }
     }
-    if (this.#on(s, 'not')) {
+    if ((groups & GROUP_IN_PLACE) !== 0 && this.#on(s, 'not')) {
       const o = this.#sub(f, this.#child1(n, 'not'), v, f.path, null);
       if (o.valid && f.fail('not', 'must NOT be valid')) return;
     }
-    if (draft !== 'draft-04' && draft !== 'draft-06' && this.#on(s, 'if')) {
+    if (
+      (groups & GROUP_IN_PLACE) !== 0 &&
+      draft !== 'draft-04' &&
+      draft !== 'draft-06' &&
+      this.#on(s, 'if')
+    ) {
       const cond = this.#sub(f, this.#child1(n, 'if'), v, f.path, null);
       if (cond.valid) f.merge(cond);
       const branch = cond.valid ? 'then' : 'else';
@@ -470,36 +534,34 @@ export class SchemaInterpreter {
     }
 
     if (Array.isArray(v)) {
-      if (this.#array(n, s, v, f)) return;
+      if ((groups & GROUP_ARRAY) !== 0 && this.#array(n, s, v, f)) return;
     } else if (isObject(v)) {
-      if (this.#object(n, s, v, f)) return;
+      if ((groups & GROUP_OBJECT) !== 0 && this.#object(n, s, v, f)) return;
     }
 
     // unevaluated*: after every other keyword of this schema object.
-    const items = f.items;
-    if (items !== null && Array.isArray(v) && this.#on(s, 'unevaluatedItems')) {
+    if (f.track && Array.isArray(v) && this.#on(s, 'unevaluatedItems')) {
       const c = this.#child1(n, 'unevaluatedItems');
       const closed = c.loc.schema === false;
       for (let i = 0; i < v.length; i++) {
-        if (items.has(i)) continue;
+        if (f.items?.has(i) === true) continue;
         const o = closed ? INVALID : this.#sub(f, c, v[i], SchemaInterpreter.#at(f, i));
         if (!o.valid) {
           const message = closed ? 'must NOT have unevaluated items' : null;
           if (f.fail('unevaluatedItems', message, SchemaInterpreter.#at(f, i))) return;
-        } else items.add(i);
+        } else f.item(i);
       }
     }
-    const props = f.props;
-    if (props !== null && isObject(v) && this.#on(s, 'unevaluatedProperties')) {
+    if (f.track && isObject(v) && this.#on(s, 'unevaluatedProperties')) {
       const c = this.#child1(n, 'unevaluatedProperties');
       const closed = c.loc.schema === false;
       for (const k in v) {
-        if (!Object.hasOwn(v, k) || props.has(k)) continue;
+        if (!Object.hasOwn(v, k) || f.props?.has(k) === true) continue;
         const o = closed ? INVALID : this.#sub(f, c, v[k], SchemaInterpreter.#at(f, k));
         if (!o.valid) {
           const message = closed ? 'must NOT have unevaluated properties' : null;
           if (f.fail('unevaluatedProperties', message, SchemaInterpreter.#at(f, k))) return;
-        } else props.add(k);
+        } else f.prop(k);
       }
     }
   }
@@ -543,7 +605,6 @@ export class SchemaInterpreter {
   /** Array keywords; true when evaluation can stop. */
   #array(n: Node, s: Record<string, unknown>, v: unknown[], f: Frame): boolean {
     const draft = n.draft;
-    const items = f.items;
     if (this.#on(s, 'maxItems') && v.length > (s.maxItems as number)) {
       if (f.fail('maxItems', `must NOT have more than ${s.maxItems as number} items`)) return true;
     }
@@ -574,7 +635,7 @@ export class SchemaInterpreter {
         const o = this.#sub(f, this.#child2(n, tuple, i), v[i], SchemaInterpreter.#at(f, i));
         if (!o.valid) {
           if (f.fail(tuple, null)) return true;
-        } else items?.add(i);
+        } else f.item(i);
       }
       start = list.length;
       if (draft !== '2020-12' && this.#on(s, 'additionalItems') && start < v.length) {
@@ -615,7 +676,7 @@ export class SchemaInterpreter {
           return true;
       } else if (matched > maxC) {
         if (f.fail('maxContains', `must contain at most ${maxC} valid item(s)`)) return true;
-      } else if (draft === '2020-12') for (const i of hits) items?.add(i);
+      } else if (draft === '2020-12') for (const i of hits) f.item(i);
     }
     return false;
   }
@@ -625,7 +686,7 @@ export class SchemaInterpreter {
       const o = this.#sub(f, c, v[i], SchemaInterpreter.#at(f, i));
       if (!o.valid) {
         if (f.fail(rule, null)) return true;
-      } else f.items?.add(i);
+      } else f.item(i);
     }
     return false;
   }
@@ -633,7 +694,6 @@ export class SchemaInterpreter {
   /** Object keywords; true when evaluation can stop. */
   #object(n: Node, s: Record<string, unknown>, v: Record<string, unknown>, f: Frame): boolean {
     const draft = n.draft;
-    const props = f.props;
     const keys = Object.keys(v);
     if (this.#on(s, 'maxProperties') && keys.length > (s.maxProperties as number)) {
       if (
@@ -685,7 +745,7 @@ export class SchemaInterpreter {
         const o = this.#sub(f, this.#child2(n, 'properties', k), v[k], SchemaInterpreter.#at(f, k));
         if (!o.valid) {
           if (f.fail('properties', null)) return true;
-        } else props?.add(k);
+        } else f.prop(k);
       }
     }
     const patterns =
@@ -705,7 +765,7 @@ export class SchemaInterpreter {
           );
           if (!o.valid) {
             if (f.fail('patternProperties', null)) return true;
-          } else props?.add(k);
+          } else f.prop(k);
         }
       }
     }
@@ -719,7 +779,7 @@ export class SchemaInterpreter {
         if (!o.valid) {
           const message = closed ? 'must NOT have additional properties' : null;
           if (f.fail('additionalProperties', message, SchemaInterpreter.#at(f, k))) return true;
-        } else props?.add(k);
+        } else f.prop(k);
       }
     }
     return false;
