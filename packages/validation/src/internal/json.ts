@@ -49,7 +49,7 @@ export function checkSize(size: number, max: number, what: string): void {
     throw limitExceeded(
       'maxDocumentSize',
       max,
-      `is ${size} characters`,
+      `is ${size} characters, more than`,
       { package: PKG, what, names: NAMES },
       { size },
     );
