@@ -122,17 +122,20 @@ describe('lifecycle and configuration', () => {
     const gate = new Promise<void>((r) => (release = r));
     let entered!: () => void;
     const inHandler = new Promise<void>((r) => (entered = r));
-    cp.app.get('/slow', async () => {
+    // Routes come only from the route table, so the request is held in a hook instead.
+    cp.app.addHook('onRequest', async (req) => {
+      if (req.headers['x-test-hold'] === undefined) return;
       entered();
       await gate;
-      return { done: true };
     });
     const url = await cp.listen(0);
-    const inflight = fetch(`${url}/slow`).then((r) => r.json());
+    const inflight = fetch(`${url}/healthz`, { headers: { 'x-test-hold': '1' } }).then((r) =>
+      r.json(),
+    );
     await inHandler;
     const closing = cp.close();
     release();
-    expect(await inflight).toEqual({ done: true });
+    expect(await inflight).toEqual({ status: 'ok' });
     await closing;
     await expect(fetch(`${url}/healthz`)).rejects.toThrow();
     await cp.close(); // idempotent
