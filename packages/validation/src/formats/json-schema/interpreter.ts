@@ -881,6 +881,9 @@ export function interpreterReason(
         return '$ref siblings';
     }
     if (Array.isArray(s.enum) && s.enum.length === 0) return 'empty enum';
+    // ajv's tuple code lets an empty array through `contains` (found by the differential test).
+    if ('contains' in s && (Array.isArray(s.prefixItems) || Array.isArray(s.items)))
+      return 'contains with tuple items';
     for (const kw of ['properties', 'dependentRequired', 'dependentSchemas', 'dependencies']) {
       const o = s[kw];
       if (isObject(o) && Object.keys(o).some((k) => PROTOTYPE_NAMES.has(k)))
