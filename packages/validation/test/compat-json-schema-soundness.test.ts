@@ -1,12 +1,13 @@
 import { seededRandom } from '@plinth/core';
 import { Ajv, type ValidateFunction } from 'ajv';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseJsonSchema } from '../src/formats/json-schema/plugin.js';
 import { sampleJsonSchema } from '../src/formats/json-schema/sample.js';
 import { DEFAULT_LIMITS } from '../src/options.js';
-import { type Json, pairArb, randomValues } from './json-schema-pairs.js';
+import { DRAFT_2020, type Json, pairArb, randomValues } from './json-schema-pairs.js';
 import { Validation } from '../src/index.js';
 
 /**
@@ -34,21 +35,26 @@ describe('JSON Schema compatibility soundness (property test)', () => {
     const v = new Validation({ emitFailures: false });
     // Raw ajv, as Plinth configures it (strict off, formats on); the schemas were meta-checked by
     // the parse already, and code optimisation only changes compile time.
-    const fresh = () =>
-      addFormats(
-        new Ajv({
-          strict: false,
-          validateFormats: true,
-          validateSchema: false,
-          addUsedSchema: false,
-          code: { optimize: false },
-        }),
-      );
+    const options = {
+      strict: false,
+      validateFormats: true,
+      validateSchema: false,
+      addUsedSchema: false,
+      code: { optimize: false },
+    } as const;
+    const fresh = () => ({
+      draft07: addFormats(new Ajv(options)),
+      draft2020: addFormats(new Ajv2020(options) as unknown as Ajv),
+    });
     let ajv = fresh();
     let compiled = 0;
     const compile = (s: Json): ValidateFunction => {
       if (++compiled % 500 === 0) ajv = fresh();
-      return ajv.compile(typeof s === 'boolean' ? (s as never) : (s as object));
+      const engine =
+        typeof s === 'object' && s !== null && (s as { $schema?: unknown }).$schema === DRAFT_2020
+          ? ajv.draft2020
+          : ajv.draft07;
+      return engine.compile(typeof s === 'boolean' ? (s as never) : (s as object));
     };
     const pairs = fc.sample(pairArb, { seed: 20_261_204, numRuns: PAIRS });
     const stats = { pairs: 0, compatible: 0, incompatible: 0, conservative: 0, samples: 0 };

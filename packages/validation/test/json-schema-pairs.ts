@@ -80,28 +80,61 @@ const { schema: schemaArb } = fc.letrec<{ schema: Json; object: Json; array: Jso
       tie('comb'),
     ),
     object: fc
-      .record({
-        type: opt(fc.constant('object')),
-        properties: fc.dictionary(fc.constantFrom(...NAMES), tie('schema'), { maxKeys: 3 }),
-        required: opt(fc.subarray(NAMES, { minLength: 1 })),
-        additionalProperties: opt(fc.oneof(fc.constant(false), tie('schema'))),
-        minProperties: opt(fc.constantFrom(1, 2)),
-      })
-      .map(clean),
+      .tuple(
+        fc.record({
+          type: opt(fc.constant('object')),
+          properties: fc.dictionary(fc.constantFrom(...NAMES), tie('schema'), { maxKeys: 3 }),
+          required: opt(fc.subarray(NAMES, { minLength: 1 })),
+          additionalProperties: opt(fc.oneof(fc.constant(false), tie('schema'))),
+          minProperties: opt(fc.constantFrom(1, 2)),
+        }),
+        fc.option(
+          fc.record({
+            patternProperties: opt(
+              fc.dictionary(fc.constantFrom('^a', '^x', 'b$'), tie('schema'), { maxKeys: 2 }),
+            ),
+            propertyNames: opt(fc.constantFrom<Json>({ maxLength: 1 }, { pattern: '^[abk]' })),
+            dependentRequired: opt(fc.constantFrom<Json>({ a: ['b'] }, { k: ['a', 'c'] })),
+            dependencies: opt(
+              fc.oneof(
+                fc.constant<Json>({ a: ['c'] }),
+                tie('schema').map((x) => ({ b: x })),
+              ),
+            ),
+            unevaluatedProperties: opt(fc.constant(false)),
+          }),
+          { nil: undefined, freq: 2 },
+        ),
+      )
+      .map(([base, extra]) => clean({ ...base, ...(extra ?? {}) })),
     array: fc
-      .record({
-        type: fc.constant('array'),
-        items: tie('schema'),
-        minItems: opt(fc.constantFrom(0, 1, 2)),
-        maxItems: opt(fc.constantFrom(1, 3)),
-        uniqueItems: opt(fc.constant(true)),
-      })
-      .map(clean),
+      .tuple(
+        fc.record({
+          type: fc.constant('array'),
+          items: tie('schema'),
+          minItems: opt(fc.constantFrom(0, 1, 2)),
+          maxItems: opt(fc.constantFrom(1, 3)),
+          uniqueItems: opt(fc.constant(true)),
+        }),
+        fc.option(
+          fc.record({
+            prefixItems: opt(fc.array(tie('schema'), { minLength: 1, maxLength: 2 })),
+            contains: opt(tie('schema')),
+            minContains: opt(fc.constantFrom(0, 2)),
+            maxContains: opt(fc.constantFrom(1, 2)),
+          }),
+          { nil: undefined, freq: 2 },
+        ),
+      )
+      .map(([base, extra]) => clean({ ...base, ...(extra ?? {}) })),
     comb: fc.oneof(
       fc.array(tie('schema'), { minLength: 1, maxLength: 3 }).map((b) => ({ oneOf: b })),
       fc.array(tie('schema'), { minLength: 1, maxLength: 3 }).map((b) => ({ anyOf: b })),
       fc.array(tie('schema'), { minLength: 1, maxLength: 2 }).map((b) => ({ allOf: b })),
       tie('schema').map((s) => ({ not: s })),
+      fc
+        .record({ if: tie('schema'), then: opt(tie('schema')), else: opt(tie('schema')) })
+        .map(clean),
       fc.tuple(fc.constantFrom('a', 'b'), tie('schema'), tie('schema')).map(([k, x, y]) => ({
         oneOf: [
           { type: 'object', required: ['k'], properties: { k: { const: k }, v: x } },
@@ -142,6 +175,15 @@ const withDefs = (s: Json, defs: Obj): Json =>
       : { allOf: [s], $defs: defs }
     : s;
 
+/** The 2020-12 meta-schema URI; a quarter of the pairs declare it (the others are draft-07). */
+export const DRAFT_2020 = 'https://json-schema.org/draft/2020-12/schema';
+const inDraft = (s: Json, draft: string | undefined): Json =>
+  draft === undefined
+    ? s
+    : typeof s === 'object' && s !== null && !Array.isArray(s)
+      ? { $schema: draft, ...(s as Obj) }
+      : { $schema: draft, allOf: [s] };
+
 /** Every subschema position of a schema (paths of keys). */
 function positions(
   s: Json,
@@ -154,9 +196,12 @@ function positions(
   if (typeof o.properties === 'object' && o.properties !== null)
     for (const k of Object.keys(o.properties))
       positions((o.properties as Obj)[k], [...path, 'properties', k], out);
-  for (const k of ['items', 'not', 'additionalProperties'])
+  for (const k of ['items', 'not', 'additionalProperties', 'if', 'then', 'else', 'contains'])
     if (typeof o[k] === 'object' && o[k] !== null) positions(o[k], [...path, k], out);
-  for (const k of ['oneOf', 'anyOf', 'allOf'])
+  if (typeof o.patternProperties === 'object' && o.patternProperties !== null)
+    for (const k of Object.keys(o.patternProperties))
+      positions((o.patternProperties as Obj)[k], [...path, 'patternProperties', k], out);
+  for (const k of ['oneOf', 'anyOf', 'allOf', 'prefixItems'])
     if (Array.isArray(o[k])) (o[k] as Json[]).forEach((b, i) => positions(b, [...path, k, i], out));
   return out;
 }
@@ -269,6 +314,13 @@ function edit(s: Json, op: number, p: number, fresh: Json): Json {
         : { ...o, enum: [0, 'a'] },
     () => ('const' in o ? { ...o, const: o.const === 1 ? 2 : 1 } : { not: s }),
     () => (o.uniqueItems === true ? { ...o, uniqueItems: undefined } : { ...o, uniqueItems: true }),
+    () => ({ if: fresh, then: s, else: s }),
+    () => ({ ...o, unevaluatedProperties: o.unevaluatedProperties === false ? undefined : false }),
+    () => ({ ...o, patternProperties: { [['^a', '^x', 'b$'][p % 3] as string]: fresh } }),
+    () => ({ ...o, dependentRequired: { [NAMES[p % NAMES.length] as string]: ['b'] } }),
+    () => ({ ...o, contains: fresh, ...(p % 2 === 0 ? { minContains: 2 } : {}) }),
+    () => ({ ...o, propertyNames: { maxLength: 1 + (p % 2) } }),
+    () => ({ ...o, prefixItems: [fresh] }),
   ];
   const r = (ops[op % ops.length] as () => Json)();
   return typeof r === 'object' && r !== null && !Array.isArray(r) ? clean(r as Obj) : r;
@@ -293,7 +345,8 @@ export const pairArb = fc.oneof(
           const path = all[where % all.length] as Array<string | number>;
           next = setAt(next, path, edit(getAt(next, path), op, p, fresh));
         }
-        return [withDefs(old, defs), withDefs(next, defs)] as const;
+        const draft = (edits[0]?.[2] ?? 0) % 4 === 0 ? DRAFT_2020 : undefined;
+        return [inDraft(withDefs(old, defs), draft), inDraft(withDefs(next, defs), draft)] as const;
       }),
   },
   {
@@ -335,6 +388,8 @@ export function randomValues(seed: number, count: number, seeds: readonly Json[]
     if (t < 0.65) {
       const o: Obj = {};
       for (const k of NAMES) if (r() < 0.45) o[k] = gen(depth + 1);
+      // Names that patterns, propertyNames and additionalProperties see differently.
+      for (const k of ['xa', 'ab', 'cb', 'long_name']) if (r() < 0.12) o[k] = gen(depth + 1);
       if (r() < 0.3) o.k = pick(['a', 'b']);
       return o;
     }

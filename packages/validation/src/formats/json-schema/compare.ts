@@ -179,7 +179,7 @@ export function compareJsonSchemas(
     const nHops: string[] = [];
     const o = follow(o0, oHops);
     const n = follow(n0, nHops);
-    if (prover.same(o, n)) return [];
+    if (prover.same(o, n, true)) return [];
     const key = `${nodeKey(o)}>${nodeKey(n)}`;
     const known = done.get(key);
     let result: readonly Local[];
@@ -422,7 +422,7 @@ export function compareJsonSchemas(
       emit,
       sub,
       disjoint: (a, b) => prover.disjoint(a, b),
-      same: (a, b) => prover.same(a, b),
+      same: (a, b) => prover.same(a, b, true),
       open: (x) => {
         const t = follow(x, []);
         return acceptsAll(t.loc.schema, draftOf(t));
@@ -431,7 +431,7 @@ export function compareJsonSchemas(
     compareObject(on, nn, c);
     compareArray(on, nn, c);
     compareComposition(on, nn, c);
-    if (!prover.same(child(on, 'not'), child(nn, 'not'))) {
+    if (!prover.same(child(on, 'not'), child(nn, 'not'), true)) {
       if (o.not === undefined) emit('JSON_NOT_ADDED', '/not', 'narrow', '"not" added');
       else if (n.not === undefined) emit('JSON_NOT_REMOVED', '/not', 'widen', '"not" removed');
       else {
@@ -491,7 +491,8 @@ export function compareJsonSchemas(
       HANDLED.has(k) || (HANDLED_WHEN_ACTIVE.includes(k) && (isActive(od, k) || isActive(nd, k)));
     for (const k of new Set([...Object.keys(o), ...Object.keys(n)])) {
       if (handled(k) || k.startsWith('x-')) continue;
-      if (isActive(od, k) === isActive(nd, k) && prover.same(child(on, k), child(nn, k))) continue;
+      if (isActive(od, k) === isActive(nd, k) && prover.same(child(on, k), child(nn, k), true))
+        continue;
       if (isActive(od, k) || isActive(nd, k))
         emit('JSON_KEYWORD_CHANGED', ptr('', k), 'both', `keyword "${k}" changed`);
       else if (!jsonEqual(o[k], n[k]))

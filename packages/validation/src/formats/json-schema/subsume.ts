@@ -234,11 +234,12 @@ export class Subsumption {
 
   /**
    * Proven: the two subschemas are the same text once every `$ref` on both sides is replaced by
-   * its target (an equal unfolding; a pair met again inside itself counts as equal).
+   * its target (an equal unfolding; a pair met again inside itself counts as equal). Unless
+   * `exact`, a schema's keywords that do not validate (annotations, `$defs`) are left out.
    */
-  same(a: Node, b: Node): boolean {
+  same(a: Node, b: Node, exact = false): boolean {
     if (!sameVocabulary(draftOf(a), draftOf(b))) return false;
-    const key = `${nodeKey(a)}=${nodeKey(b)}`;
+    const key = `${exact ? 'E' : 'S'}${nodeKey(a)}=${nodeKey(b)}`;
     const known = this.#same.get(key);
     if (known !== undefined) return known;
     if (this.#sameDepth > MAX_NESTING) return false;
@@ -248,7 +249,7 @@ export class Subsumption {
     this.#sameDepth++;
     let r = false;
     try {
-      r = this.#sameValue(a, b, 0);
+      r = this.#sameValue(a, b, 0, exact);
     } finally {
       this.#sameDepth--;
     }
@@ -267,21 +268,24 @@ export class Subsumption {
   readonly #sameTrail: string[] = [];
   #sameDepth = 0;
 
-  #sameValue(a: Node, b: Node, depth: number): boolean {
+  #sameValue(a: Node, b: Node, depth: number, exact: boolean): boolean {
     const x = a.loc.schema;
     const y = b.loc.schema;
     if (typeof x !== 'object' || x === null || typeof y !== 'object' || y === null) return x === y;
-    if (!containsRef(x) && !containsRef(y)) return jsonEqual(x, y);
-    if (depth > 200) return false;
+    const plain = !containsRef(x) && !containsRef(y);
     if (Array.isArray(x) || Array.isArray(y)) {
-      if (!Array.isArray(x) || !Array.isArray(y) || x.length !== y.length) return false;
-      return x.every((_, i) => this.#sameValue(child(a, i), child(b, i), depth + 1));
+      if (plain) return jsonEqual(x, y);
+      if (!Array.isArray(x) || !Array.isArray(y) || x.length !== y.length || depth > 200)
+        return false;
+      return x.every((_, i) => this.#sameValue(child(a, i), child(b, i), depth + 1, exact));
     }
     const xo = x as Obj;
     const yo = y as Obj;
     // In a schema only the keywords that validate count ($defs and annotations do not: what
     // they hold matters through references, which are compared by their targets).
-    const schemas = a.side.model.isSchema(a.loc) && b.side.model.isSchema(b.loc);
+    const schemas = !exact && a.side.model.isSchema(a.loc) && b.side.model.isSchema(b.loc);
+    if (plain && !schemas) return jsonEqual(x, y);
+    if (depth > 200) return false;
     const d = draftOf(a);
     const relevant = (o: Obj) =>
       schemas ? Object.keys(o).filter((k) => isActive(d, k)) : Object.keys(o);
@@ -289,7 +293,7 @@ export class Subsumption {
     if (keys.length !== relevant(yo).length) return false;
     for (const k of keys) {
       if (!Object.hasOwn(yo, k)) return false;
-      if (k === 'enum' || k === 'const' || k === 'default' || k === 'examples') {
+      if (plain || k === 'enum' || k === 'const' || k === 'default' || k === 'examples') {
         if (!jsonEqual(xo[k], yo[k])) return false;
       } else if (
         (k === '$ref' || k === '$dynamicRef' || k === '$recursiveRef') &&
@@ -298,8 +302,8 @@ export class Subsumption {
       ) {
         const ta = refTarget(a, k, xo[k]);
         const tb = refTarget(b, k, yo[k]);
-        if (ta === undefined || tb === undefined || !this.same(ta, tb)) return false;
-      } else if (!this.#sameValue(child(a, k), child(b, k), depth + 1)) return false;
+        if (ta === undefined || tb === undefined || !this.same(ta, tb, exact)) return false;
+      } else if (!this.#sameValue(child(a, k), child(b, k), depth + 1, exact)) return false;
     }
     return true;
   }
