@@ -191,6 +191,26 @@ describe('tags', () => {
       code: 'E_INVALID_ARGUMENT',
     });
   });
+
+  it('holds tags to the name policy: no control, bidi or zero-width characters, NFC only', async () => {
+    const { cache } = setup();
+    for (const [tag, rule] of [
+      ['a\u0000b', 'control'],
+      ['a\nb', 'control'],
+      ['\u202euser', 'bidi'],
+      ['us\u200ber', 'invisible'],
+      ['cafe\u0301', 'nfc'],
+      ['x'.repeat(257), 'length'],
+    ] as const) {
+      await expect(cache.set('a', 1, { tags: [tag] }), JSON.stringify(tag)).rejects.toMatchObject({
+        code: 'E_INVALID_ARGUMENT',
+        details: { rule },
+      });
+    }
+    expect(await cache.get('a')).toBeUndefined();
+    await cache.set('a', 1, { tags: ['café', 'team:a/b'] });
+    expect(await cache.get('a')).toBe(1);
+  });
 });
 
 describe('options', () => {

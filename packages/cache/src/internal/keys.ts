@@ -1,3 +1,4 @@
+import { checkName, type PlinthError } from '@plinth/core';
 import { cacheErrors } from '../errors.js';
 
 /** Separates namespace path segments and the key in local keys; forbidden in keys. */
@@ -50,15 +51,24 @@ export function checkNamespace(name: unknown): asserts name is string {
   }
 }
 
-/** Tags: non-empty strings of at most 256 characters without control characters. */
+/**
+ * Tags are names under the name policy of `@plinth/core` (NFC, no control, bidi or zero-width
+ * characters), of at most 256 code points: a tag shows up in invalidation events and logs.
+ */
 export function checkTags(tags: unknown, what = 'tags'): asserts tags is readonly string[] {
-  if (
-    !Array.isArray(tags) ||
-    !tags.every((t) => typeof t === 'string' && t.length > 0 && t.length <= 256 && !hasControl(t))
-  ) {
-    throw cacheErrors.create(
-      'E_INVALID_ARGUMENT',
-      `${what} must be an array of non-empty strings (≤ 256 characters, no control characters)`,
-    );
+  if (!Array.isArray(tags)) {
+    throw cacheErrors.create('E_INVALID_ARGUMENT', `${what} must be an array of tag names`);
+  }
+  for (const tag of tags as unknown[]) {
+    try {
+      checkName(tag, { what: 'tag', maxLength: 256, package: '@plinth/cache' });
+    } catch (error) {
+      const e = error as PlinthError;
+      throw cacheErrors.create(
+        'E_INVALID_ARGUMENT',
+        `${what}: ${e.message.replace(/^\[@plinth\/cache\] /, '')}`,
+        { details: e.details, cause: error },
+      );
+    }
   }
 }
