@@ -77,7 +77,7 @@ const SPEC: OptionSpec<ValidationOptions> = {
   cacheSize: check.number({ min: 1, integer: true }),
   parseCacheSize: check.number({ min: 0, integer: true }),
   defaultLevel: check.oneOf(LEVELS),
-  protobufStrictness: check.oneOf(['WIRE', 'WIRE_JSON', 'FILE'] as const),
+  protobufStrictness: check.oneOf(['WIRE', 'WIRE_JSON', 'FILE', 'PACKAGE'] as const),
   jsonSchemaPolicy: check.oneOf(['strict', 'lenient'] as const),
   // 0 keeps its documented meaning (maxValueDepth: not checked) and is accepted as before.
   limits: limitsOption(LIMIT_KEYS, LIMIT_KEYS),

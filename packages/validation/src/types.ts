@@ -63,8 +63,11 @@ export interface CompatibilityResult {
   readonly messages: readonly string[];
 }
 
-/** Protobuf strictness, after Buf's categories. `FILE` is the source-code level. */
-export type ProtobufStrictness = 'WIRE' | 'WIRE_JSON' | 'FILE';
+/**
+ * Protobuf strictness, after Buf's categories. `FILE` and `PACKAGE` are the source-code levels
+ * (`PACKAGE` lets types move between the files of a package).
+ */
+export type ProtobufStrictness = 'WIRE' | 'WIRE_JSON' | 'FILE' | 'PACKAGE';
 /** JSON Schema strictness: `lenient` accepts new optional properties in an open content model. */
 export type JsonSchemaPolicy = 'strict' | 'lenient';
 

@@ -105,3 +105,23 @@ export function bufBreaking(
     return out;
   });
 }
+
+/**
+ * `buf breaking` for one category over a module holding many independent file sets: every issue,
+ * with its file path when buf gives one (FILE_NO_DELETE and PACKAGE_NO_DELETE have none; their
+ * message names the file or package).
+ */
+export function bufBreakingIssues(
+  previous: Readonly<Record<string, string>>,
+  next: Readonly<Record<string, string>>,
+  category: 'WIRE' | 'WIRE_JSON' | 'FILE' | 'PACKAGE',
+): Array<{ path?: string; type: string; message: string }> {
+  return withTemp((dir) => {
+    writeModule(join(dir, 'old'), previous, 'version: v2\n');
+    writeModule(join(dir, 'new'), next, `version: v2\nbreaking:\n  use: [${category}]\n`);
+    const issues = run(['breaking', '.', '--against', '../old'], join(dir, 'new'));
+    for (const i of issues)
+      if (i.type === 'COMPILE') throw new Error(`buf breaking: ${i.path}: ${i.message}`);
+    return issues;
+  });
+}

@@ -7,12 +7,16 @@ import type { ProtobufStrictness } from '../../types.js';
  * its WIRE_JSON counterpart is `FIELD_WIRE_JSON_COMPATIBLE_TYPE`.
  */
 export type Category = ProtobufStrictness;
-/** FILE, WIRE_JSON and WIRE. */
-export const ALL: readonly Category[] = ['WIRE', 'WIRE_JSON', 'FILE'];
-/** FILE and WIRE_JSON: JSON-visible names and formats. */
-export const JSON_SOURCE: readonly Category[] = ['WIRE_JSON', 'FILE'];
-/** FILE only: generated source code. */
-export const SOURCE: readonly Category[] = ['FILE'];
+/** FILE, PACKAGE, WIRE_JSON and WIRE. */
+export const ALL: readonly Category[] = ['WIRE', 'WIRE_JSON', 'FILE', 'PACKAGE'];
+/** FILE, PACKAGE and WIRE_JSON: JSON-visible names and formats. */
+export const JSON_SOURCE: readonly Category[] = ['WIRE_JSON', 'FILE', 'PACKAGE'];
+/** FILE and PACKAGE: generated source code. */
+export const SOURCE: readonly Category[] = ['FILE', 'PACKAGE'];
+/** FILE only: generated code that must stay in the same file. */
+export const FILE_ONLY: readonly Category[] = ['FILE'];
+/** PACKAGE only: generated code that must stay in the same package. */
+export const PACKAGE_ONLY: readonly Category[] = ['PACKAGE'];
 /** WIRE_JSON only. */
 export const JSON_ONLY: readonly Category[] = ['WIRE_JSON'];
 /** WIRE and WIRE_JSON. */

@@ -382,6 +382,16 @@ export function compareMessage(
       `message ${name} JSON format changed from ${jsonFormat(os)} to ${jsonFormat(ns)}`,
       JSON_SOURCE,
     );
+  const accessor = (t: protobuf.Type) =>
+    (t.options as { no_standard_descriptor_accessor?: unknown } | undefined)
+      ?.no_standard_descriptor_accessor === true;
+  if (!accessor(o) && accessor(n))
+    emit(
+      'MESSAGE_NO_REMOVE_STANDARD_DESCRIPTOR_ACCESSOR',
+      name,
+      `message ${name} set no_standard_descriptor_accessor`,
+      SOURCE,
+    );
   const oFull = o.fullName.slice(1);
   const nFull = n.fullName.slice(1);
   compareFields(
@@ -429,6 +439,27 @@ export function compareMessage(
       emit,
     );
   }
+}
+
+/**
+ * Buf's field rules on an extension present in both versions (matched by extended message and
+ * number); its name is its full name, and it has no JSON name of its own.
+ */
+export function compareExtension(
+  o: protobuf.Field,
+  n: protobuf.Field,
+  syntax: { old: Syntax; new: Syntax },
+  emit: Emit,
+  oldNaming: TypeNaming,
+  newNaming: TypeNaming,
+): void {
+  const view = (f: protobuf.Field, s: Syntax, naming: TypeNaming): FieldView => ({
+    ...viewOf(f, '', s, naming),
+    name: f.fullName.slice(1),
+    jsonName: '',
+  });
+  const a = view(o, syntax.old, oldNaming);
+  compareField(a, view(n, syntax.new, newNaming), a.name, emit);
 }
 
 /** Names of the synthetic map entry messages a message declares (for MESSAGE_NO_DELETE). */

@@ -7,6 +7,20 @@ import type { SchemaSource } from '../../types.js';
 import { indexProto, type Position, type ProtoIndex } from './locate.js';
 import { type CheckedUnit, checkValidity } from './validity.js';
 
+/** One file of a schema's file set (the main schema or one of its references). */
+export interface ProtoFile {
+  /** `''` for the main schema, the reference name (its import path) otherwise. */
+  readonly name: string;
+  /** The declared package; undefined for a JSON descriptor, which has no file structure. */
+  readonly package: string | undefined;
+  readonly syntax: 'proto2' | 'proto3' | 'editions';
+  readonly options: Readonly<Record<string, unknown>>;
+  /** Full names of the messages, enums and services it defines (nested too). */
+  readonly types: readonly string[];
+  /** Full names of the extension fields it declares (`extend` blocks, nested too). */
+  readonly extensions: readonly string[];
+}
+
 /** A parsed Protobuf schema: the resolved root, the message to validate, the main file's package. */
 export interface ParsedProtobuf {
   readonly root: protobuf.Root;
@@ -17,10 +31,8 @@ export interface ParsedProtobuf {
   readonly package: string;
   /** `proto2`, `proto3` or `editions` (of the main file). */
   readonly syntax: 'proto2' | 'proto3' | 'editions';
-  /** File-level options of the main file (`go_package`, `java_package`, …). */
-  readonly fileOptions: Readonly<Record<string, unknown>>;
-  /** Full names of the types the main file defines (the ones a diff reports deletions for). */
-  readonly ownTypes: ReadonlySet<string>;
+  /** The file set compared by Buf's file and package rules: the main schema first, then references. */
+  readonly files: readonly ProtoFile[];
   readonly canonical: string;
 }
 
@@ -173,6 +185,25 @@ function messagesOf(ns: protobuf.NamespaceBase, out: string[] = []): string[] {
   return out;
 }
 
+/** Extension fields a unit declares, at file level or inside messages. */
+function extensionsOf(ns: protobuf.NamespaceBase, out: string[] = []): string[] {
+  for (const n of ns.nestedArray) {
+    if (n instanceof protobuf.Field && n.extend !== undefined) out.push(n.fullName.slice(1));
+    else if (n instanceof protobuf.Namespace || n instanceof protobuf.Type) extensionsOf(n, out);
+  }
+  return out;
+}
+
+/** The syntax of a descriptor unit, from the edition protobufjs records on its first type. */
+function syntaxOfEdition(first: protobuf.ReflectionObject | null): ProtoFile['syntax'] {
+  const edition = (first as { _edition?: string | null } | null)?._edition;
+  return edition === 'proto3'
+    ? 'proto3'
+    : edition === undefined || edition === null || edition === 'proto2'
+      ? 'proto2'
+      : 'editions';
+}
+
 export function parseProtobuf(source: SchemaSource, context: FormatContext): ParsedProtobuf {
   const root = new protobuf.Root();
   const refs = source.references ?? [];
@@ -187,12 +218,15 @@ export function parseProtobuf(source: SchemaSource, context: FormatContext): Par
   const wellKnown = new Set<string>();
   const imports: Array<{ from: string; file: string; text: string | undefined }> = [];
   const units: CheckedUnit[] = [];
+  const unitFiles: Array<Omit<ProtoFile, 'syntax'> & { syntax?: ProtoFile['syntax'] }> = [];
   const parseUnit = (
     unit: Unit,
     name: string,
+    fileName: string,
   ): { package: string; types: string[]; index?: ProtoIndex; options: Record<string, unknown> } => {
     if (unit.json !== undefined) {
       const before = new Set(messagesOf(root));
+      const beforeExt = new Set(extensionsOf(root));
       try {
         root.addJSON((unit.json.nested ?? unit.json) as Record<string, protobuf.AnyNestedObject>);
       } catch (error) {
@@ -200,6 +234,13 @@ export function parseProtobuf(source: SchemaSource, context: FormatContext): Par
       }
       const types = messagesOf(root).filter((t) => !before.has(t));
       units.push({ name, types });
+      unitFiles.push({
+        name: fileName,
+        package: undefined,
+        options: {},
+        types,
+        extensions: extensionsOf(root).filter((t) => !beforeExt.has(t)),
+      });
       return { package: '', types, options: {} };
     }
     const text = unit.text as string;
@@ -230,19 +271,23 @@ export function parseProtobuf(source: SchemaSource, context: FormatContext): Par
     const types = messagesOf(probe);
     units.push({ name, types, index });
     const pkgNs = parsed.package === undefined ? probe : probe.lookup(parsed.package);
-    return {
+    const options = { ...((pkgNs as protobuf.Namespace | null)?.options ?? {}) };
+    unitFiles.push({
+      name: fileName,
       package: parsed.package ?? '',
+      syntax: index.syntax,
+      options,
       types,
-      index,
-      options: { ...((pkgNs as protobuf.Namespace | null)?.options ?? {}) },
-    };
+      extensions: extensionsOf(probe),
+    });
+    return { package: parsed.package ?? '', types, index, options };
   };
   for (const r of refs) {
     files.add(r.name);
-    parseUnit(unitOf(r.schema, `reference "${r.name}"`, context), `reference "${r.name}"`);
+    parseUnit(unitOf(r.schema, `reference "${r.name}"`, context), `reference "${r.name}"`, r.name);
   }
   const main = unitOf(source.schema, 'schema', context);
-  const { package: pkg, types, index, options } = parseUnit(main, 'schema');
+  const { package: pkg, types, index } = parseUnit(main, 'schema', '');
   for (const imp of imports) {
     if (files.has(imp.file) || addWellKnown(root, imp.file, wellKnown)) continue;
     throw validationErrors.create(
@@ -295,22 +340,21 @@ export function parseProtobuf(source: SchemaSource, context: FormatContext): Par
     sortKeys({ message, root: root.toJSON({ keepComments: false }) }),
   );
   checkSize(canonical.length, context.limits.maxSchemaSize, 'Protobuf schema');
-  const firstOwn = types[0] === undefined ? undefined : root.lookup(types[0]);
-  const edition = (firstOwn as { _edition?: string } | null)?._edition;
+  const syntaxOf = (t: readonly string[]) =>
+    syntaxOfEdition(t[0] === undefined ? null : root.lookup(t[0]));
+  const protoFiles = unitFiles.map((f): ProtoFile => ({
+    ...f,
+    syntax: f.syntax ?? syntaxOf(f.types),
+  }));
+  // The main schema first.
+  protoFiles.unshift(...protoFiles.splice(protoFiles.length - 1, 1));
   return {
     root,
     type,
     message,
     package: pkg,
-    syntax:
-      index?.syntax ??
-      (edition === 'proto3'
-        ? 'proto3'
-        : edition === undefined || edition === 'proto2'
-          ? 'proto2'
-          : 'editions'),
-    fileOptions: options,
-    ownTypes: new Set(types),
+    syntax: index?.syntax ?? syntaxOf(types),
+    files: protoFiles,
     canonical,
   };
 }
