@@ -235,7 +235,8 @@ function addMetaSchemas(ajv: AnyAjv, model: ReferenceModel): void {
 /**
  * Compiles with ajv, in the same world as the reference model: the root under the model's base
  * URI, each named reference under every URI the model registers it under, the draft
- * meta-schemas it refers to. A schema that declares no identifiers and has no references uses
+ * meta-schemas it refers to. A schema that declares no identifiers (no embedded `$id`, no
+ * anchor: ajv keeps those across compiles) and reaches no references uses
  * one shared ajv per draft and is removed from it right after compiling (the compiled function
  * stays valid; ajv keeps nothing, so the LRU of validators alone decides memory); any other gets
  * a fresh ajv, so identifiers never collide.
@@ -243,7 +244,7 @@ function addMetaSchemas(ajv: AnyAjv, model: ReferenceModel): void {
 export function buildValidate(parsed: ParsedJsonSchema, allErrors: boolean): ValidateFunction {
   const { model } = parsed;
   const shared =
-    parsed.reachable.size === 0 && typeof parsed.schema === 'object' && !model.hasEmbeddedResources;
+    parsed.reachable.size === 0 && typeof parsed.schema === 'object' && !model.declaresIdentifiers;
   const key = `${parsed.draft}:${allErrors}`;
   let ajv = shared ? sharedAjv.get(key) : undefined;
   if (ajv === undefined) {

@@ -401,9 +401,16 @@ export class ReferenceModel {
     return this.#index.locations;
   }
 
-  /** Whether any schema resource besides the documents themselves is declared (`$id` inside). */
-  get hasEmbeddedResources(): boolean {
-    return this.#index.locations.some((l) => l.pointer === '' && l.docPointer !== '');
+  /**
+   * Whether the schema declares identifiers of its own besides its root `$id`: an embedded
+   * resource (`$id` inside) or an anchor. A compiler that keeps identifiers across schemas must
+   * not share its state with such a schema.
+   */
+  get declaresIdentifiers(): boolean {
+    return (
+      this.#index.anchors.size > 0 ||
+      this.#index.locations.some((l) => l.pointer === '' && l.docPointer !== '')
+    );
   }
 
   /** The draft in effect at a location (an embedded `$schema` may switch it). */
