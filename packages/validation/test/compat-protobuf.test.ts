@@ -139,4 +139,35 @@ describe('Protobuf compatibility', () => {
       }).compatible,
     ).toBe(true);
   });
+  it('PACKAGE compares the schema and its references as one set of packages', () => {
+    const dep = (extra: string) => ({
+      name: 'shop/dep.proto',
+      schema: `syntax = "proto3";\npackage shop;\nmessage Shared { string s = 1; }\n${extra}`,
+    });
+    const main = (extra: string, refExtra: string) => ({
+      format: 'protobuf',
+      schema: `syntax = "proto3";\npackage shop;\nimport "shop/dep.proto";\nmessage Order { Shared s = 1; }\n${extra}`,
+      references: [dep(refExtra)],
+    });
+    const check = (
+      next: ReturnType<typeof main>,
+      prev: ReturnType<typeof main>,
+      s: 'FILE' | 'PACKAGE' | 'WIRE_JSON',
+    ) => [
+      ...new Set(
+        v
+          .checkCompatibility(next, [prev], { level: 'BACKWARD', protobufStrictness: s })
+          .violations.map((x) => x.rule),
+      ),
+    ];
+    // A message moved from the main file to a reference of the same package.
+    const before = main('message Line { string sku = 1; }', '');
+    const moved = main('', 'message Line { string sku = 1; }');
+    expect(check(moved, before, 'FILE')).toEqual(['MESSAGE_NO_DELETE']);
+    expect(check(moved, before, 'PACKAGE')).toEqual([]);
+    // Deleted from a reference: the package lost it.
+    const withRef = main('', 'message Line { string sku = 1; }');
+    expect(check(main('', ''), withRef, 'PACKAGE')).toEqual(['PACKAGE_MESSAGE_NO_DELETE']);
+    expect(check(main('', ''), withRef, 'WIRE_JSON')).toEqual([]);
+  });
 });

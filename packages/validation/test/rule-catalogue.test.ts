@@ -14,8 +14,17 @@ describe('compatibility rule catalogue', () => {
   });
 
   it.each(entries)('%s', (rule, spec) => {
-    const before = { format: spec.format, schema: spec.example.before };
-    const after = { format: spec.format, schema: spec.example.after };
+    const refs = spec.example.references;
+    const before = {
+      format: spec.format,
+      schema: spec.example.before,
+      ...(refs ? { references: refs.before } : {}),
+    };
+    const after = {
+      format: spec.format,
+      schema: spec.example.after,
+      ...(refs ? { references: refs.after } : {}),
+    };
     const opts = {
       ...(spec.example.protobufStrictness
         ? { protobufStrictness: spec.example.protobufStrictness }

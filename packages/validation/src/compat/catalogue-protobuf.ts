@@ -38,6 +38,60 @@ export function defineProtobufRules(): void {
     pb(base, 'service S { rpc Do (M) returns (M); }'),
     pb(base),
   );
+  const ext = `${base}\n extensions 100 to 199;`;
+  pr(
+    'EXTENSION_NO_DELETE',
+    'An extension was deleted from the file (Buf: FILE).',
+    pb(ext, 'extend M { optional int32 x = 100; }'),
+    pb(ext),
+  );
+  const dep = 'syntax = "proto2";\npackage d;\nmessage D {}';
+  def(
+    'protobuf',
+    'FILE_NO_DELETE',
+    'A file of the schema and its references was deleted (Buf: FILE).',
+    {
+      before: pb(base, 'import "d.proto";'),
+      after: pb(base),
+      protobufStrictness: 'FILE',
+      references: { before: [{ name: 'd.proto', schema: dep }], after: [] },
+    },
+  );
+  pr(
+    'PACKAGE_NO_DELETE',
+    'No file of the schema and its references declares a package any more (Buf: PACKAGE).',
+    pb(base),
+    pb(base, '', 'q'),
+    'PACKAGE',
+  );
+  pr(
+    'PACKAGE_MESSAGE_NO_DELETE',
+    "A message (or a map field's entry message) was deleted from its package, over the schema and its references; not checked when the package no longer has any message (Buf: PACKAGE).",
+    pb(base, 'message X {}'),
+    pb(base),
+    'PACKAGE',
+  );
+  pr(
+    'PACKAGE_ENUM_NO_DELETE',
+    'An enum was deleted from its package, over the schema and its references; not checked when the package no longer has any enum (Buf: PACKAGE).',
+    pb(base, 'enum E { E0 = 0; } enum F { F0 = 0; }'),
+    pb(base, 'enum F { F0 = 0; }'),
+    'PACKAGE',
+  );
+  pr(
+    'PACKAGE_SERVICE_NO_DELETE',
+    'A service was deleted from its package, over the schema and its references (Buf: PACKAGE).',
+    pb(base, 'service S { rpc Do (M) returns (M); }'),
+    pb(base),
+    'PACKAGE',
+  );
+  pr(
+    'PACKAGE_EXTENSION_NO_DELETE',
+    'An extension was deleted from its package, over the schema and its references; not checked when the package no longer has any extension (Buf: PACKAGE).',
+    pb(ext, 'extend M { optional int32 x = 100; optional int32 y = 101; }'),
+    pb(ext, 'extend M { optional int32 y = 101; }'),
+    'PACKAGE',
+  );
   pr(
     'MESSAGE_ADDED',
     'A message was added (Plinth only; compatible).',
@@ -264,6 +318,13 @@ export function defineProtobufRules(): void {
     'An enum changed between open (proto3) and closed (proto2) (Buf: FILE, PACKAGE).',
     p3('int32 a = 1;', 'enum E { Z = 0; }'),
     pb('optional int32 a = 1;', 'enum E { Z = 0; }'),
+  );
+  pr(
+    'MESSAGE_NO_REMOVE_STANDARD_DESCRIPTOR_ACCESSOR',
+    'A message set no_standard_descriptor_accessor, removing its descriptor accessor (Buf: FILE, PACKAGE).',
+    pb(base),
+    pb(`${base}\n option no_standard_descriptor_accessor = true;`),
+    'PACKAGE',
   );
   pr(
     'EXTENSION_MESSAGE_NO_DELETE',

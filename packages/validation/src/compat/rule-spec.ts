@@ -1,4 +1,4 @@
-import type { ProtobufStrictness } from '../types.js';
+import type { ProtobufStrictness, SchemaReference } from '../types.js';
 
 /** One entry of the compatibility rule catalogue. */
 export interface RuleSpec {
@@ -9,6 +9,11 @@ export interface RuleSpec {
     readonly before: unknown;
     readonly after: unknown;
     readonly protobufStrictness?: ProtobufStrictness;
+    /** References of the two versions (rules over a schema's file set). */
+    readonly references?: {
+      readonly before: readonly SchemaReference[];
+      readonly after: readonly SchemaReference[];
+    };
     readonly jsonSchemaPolicy?: 'strict' | 'lenient';
     /** Avro resolution rules are reported by checks, not diffs: the direction to check. */
     readonly check?: 'backward' | 'forward';
