@@ -201,4 +201,14 @@ describe('hostile JSON Schemas', () => {
     expect(v.validate(value).issues[0]).toMatchObject({ rule: 'limit' });
     expect(v.is({ a: { b: {} } })).toBe(true);
   });
+
+  it('a schema that applies 2^40 schemas to one value (shared definitions): E_LIMIT_EXCEEDED', () => {
+    const defs: Record<string, unknown> = { d40: { type: 'string' } };
+    for (let i = 0; i < 40; i++)
+      defs[`d${i}`] = { allOf: [{ $ref: `#/$defs/d${i + 1}` }, { $ref: `#/$defs/d${i + 1}` }] };
+    const e = failure({ $schema: S2020, $ref: '#/$defs/d0', $defs: defs });
+    expect(e.code).toBe('E_LIMIT_EXCEEDED');
+    expect(e.details).toMatchObject({ limit: 'maxSchemaNodes', max: 100_000 });
+    expect(e.details.location).toMatch(/^\/\$defs\/d\d+\/allOf\/\d(\/\$ref)?$/);
+  });
 });

@@ -7,8 +7,10 @@ import type { ReferenceModel, SchemaLocation } from './refs.js';
  * Bounds on the work a schema can cause before any validator exists: the in-place evaluation
  * graph (a schema applied to the same instance through `$ref`, `allOf`, `anyOf`, `oneOf`, `not`,
  * `if`/`then`/`else`, `dependentSchemas`) must have no cycle (a cycle never consumes the instance,
- * so evaluating it never ends) and no path longer than `limits.maxReferenceDepth`; and every walk
- * checks the compile deadline (`limits.maxCompileMs`).
+ * so evaluating it never ends), no path longer than `limits.maxReferenceDepth`, and no schema
+ * that applies more than `limits.maxSchemaNodes` schemas to one value (a small schema whose
+ * `allOf`s refer to the same definitions twice at every level applies 2^n); and every walk checks
+ * the compile deadline (`limits.maxCompileMs`).
  */
 
 /** A point in time after which compiling gives up with E_LIMIT_EXCEEDED. */
@@ -107,9 +109,12 @@ export function checkInPlaceGraph(
   model: ReferenceModel,
   documents: ReadonlySet<string>,
   maxDepth: number,
+  maxApplied: number,
   deadline: Deadline,
 ): void {
   const depth = new Map<string, number>();
+  /** How many schemas evaluating this one applies to the same value (itself included). */
+  const weight = new Map<string, number>();
   const onStack = new Set<string>();
   const keyOf = (l: SchemaLocation) => `${l.resourceUri}#${l.pointer}`;
   interface Frame {
@@ -120,6 +125,7 @@ export function checkInPlaceGraph(
     readonly via: string;
     i: number;
     best: number;
+    applied: number;
   }
   const tooDeep = (loc: SchemaLocation, via: string): never => {
     const w = where(model, loc, via);
@@ -137,12 +143,36 @@ export function checkInPlaceGraph(
       },
     );
   };
+  const tooMany = (loc: SchemaLocation, via: string): never => {
+    const w = where(model, loc, via);
+    throw validationErrors.create(
+      'E_LIMIT_EXCEEDED',
+      `JSON Schema applies more than limits.maxSchemaNodes (${maxApplied}) schemas to one value (shared subschemas referenced many times over) at ${w.text}`,
+      {
+        details: {
+          format: 'json-schema',
+          limit: 'maxSchemaNodes',
+          max: maxApplied,
+          location: w.pointer,
+          ...(w.document === '' ? {} : { document: w.document }),
+        },
+      },
+    );
+  };
   for (const start of model.locations()) {
     if (!documents.has(model.origin(start).document)) continue;
     const startKey = keyOf(start);
     if (depth.has(startKey)) continue;
     const stack: Frame[] = [
-      { loc: start, key: startKey, edges: inPlaceEdges(model, start), via: '', i: 0, best: 0 },
+      {
+        loc: start,
+        key: startKey,
+        edges: inPlaceEdges(model, start),
+        via: '',
+        i: 0,
+        best: 0,
+        applied: 1,
+      },
     ];
     onStack.add(startKey);
     while (stack.length > 0) {
@@ -169,6 +199,8 @@ export function checkInPlaceGraph(
         if (known !== undefined) {
           top.best = Math.max(top.best, known + 1);
           if (top.best > maxDepth) tooDeep(top.loc, e.via);
+          top.applied += weight.get(k) ?? 1;
+          if (top.applied > maxApplied) tooMany(top.loc, e.via);
           continue;
         }
         if (stack.length >= maxDepth) tooDeep(top.loc, e.via);
@@ -180,15 +212,19 @@ export function checkInPlaceGraph(
           via: e.via,
           i: 0,
           best: 0,
+          applied: 1,
         });
       } else {
         stack.pop();
         onStack.delete(top.key);
         depth.set(top.key, top.best);
+        weight.set(top.key, top.applied);
         const parent = stack[stack.length - 1];
         if (parent !== undefined) {
           parent.best = Math.max(parent.best, top.best + 1);
           if (parent.best > maxDepth) tooDeep(parent.loc, top.via);
+          parent.applied += top.applied;
+          if (parent.applied > maxApplied) tooMany(parent.loc, top.via);
         }
       }
     }

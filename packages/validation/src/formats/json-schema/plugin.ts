@@ -159,7 +159,13 @@ export function parseJsonSchema(source: SchemaSource, context: FormatContext): P
     deadline,
   });
   const reachable = checkRefs(model);
-  checkInPlaceGraph(model, new Set(['', ...reachable]), context.limits.maxReferenceDepth, deadline);
+  checkInPlaceGraph(
+    model,
+    new Set(['', ...reachable]),
+    context.limits.maxReferenceDepth,
+    context.limits.maxSchemaNodes,
+    deadline,
+  );
   return { draft, schema, references, canonical, model, reachable };
 }
 
