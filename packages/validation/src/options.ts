@@ -71,14 +71,19 @@ export const DEFAULT_VALIDATION_OPTIONS = Object.freeze({
   emitFailures: true,
 });
 
+/** The Protobuf strictness levels (Buf's breaking-rule categories). */
+export const PROTOBUF_STRICTNESS = Object.freeze(['WIRE', 'WIRE_JSON', 'FILE', 'PACKAGE'] as const);
+/** The JSON Schema comparison policies. */
+export const JSON_SCHEMA_POLICIES = Object.freeze(['strict', 'lenient'] as const);
+
 const SPEC: OptionSpec<ValidationOptions> = {
   clock: check.implementing('now'),
   logger: check.implementing('info', 'warn', 'error', 'child'),
   cacheSize: check.number({ min: 1, integer: true }),
   parseCacheSize: check.number({ min: 0, integer: true }),
   defaultLevel: check.oneOf(LEVELS),
-  protobufStrictness: check.oneOf(['WIRE', 'WIRE_JSON', 'FILE', 'PACKAGE'] as const),
-  jsonSchemaPolicy: check.oneOf(['strict', 'lenient'] as const),
+  protobufStrictness: check.oneOf(PROTOBUF_STRICTNESS),
+  jsonSchemaPolicy: check.oneOf(JSON_SCHEMA_POLICIES),
   // 0 keeps its documented meaning (maxValueDepth: not checked) and is accepted as before.
   limits: limitsOption(LIMIT_KEYS, LIMIT_KEYS),
   formats: check.custom(

@@ -13,7 +13,13 @@ import { protobufFormat } from './formats/protobuf/plugin.js';
 import { zodFormat, zodToJsonSchema } from './formats/zod/plugin.js';
 import { contentKey } from './internal/content-key.js';
 import { isObject } from './internal/json.js';
-import { LEVELS, resolveValidationOptions, type ResolvedValidationOptions } from './options.js';
+import {
+  JSON_SCHEMA_POLICIES,
+  LEVELS,
+  PROTOBUF_STRICTNESS,
+  resolveValidationOptions,
+  type ResolvedValidationOptions,
+} from './options.js';
 import { defaultMeter, Telemetry } from './telemetry.js';
 import type {
   CompatibilityOptions,
@@ -44,7 +50,23 @@ function checkCompareOptions(options: unknown, method: string): void {
       `${method}(): options.ignore must be an array of rule ids ("rule" or "rule@path")`,
     );
   }
+  for (const [name, allowed] of CALL_CHOICES) {
+    const v = options[name];
+    if (v !== undefined && !(allowed as readonly unknown[]).includes(v)) {
+      throw validationErrors.create(
+        'E_INVALID_ARGUMENT',
+        `${method}(): options.${name} must be one of ${allowed.join(', ')}`,
+        { details: { option: name } },
+      );
+    }
+  }
 }
+
+/** Per-call comparison options with a closed set of values (the instance options' own sets). */
+const CALL_CHOICES: ReadonlyArray<readonly [string, readonly string[]]> = [
+  ['protobufStrictness', PROTOBUF_STRICTNESS],
+  ['jsonSchemaPolicy', JSON_SCHEMA_POLICIES],
+];
 
 interface Parsed {
   readonly plugin: FormatPlugin;
