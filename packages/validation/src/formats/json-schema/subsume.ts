@@ -207,7 +207,8 @@ interface Case {
 }
 
 /** Work bounds of one query: proof steps, and nesting of the proof (the JavaScript stack). */
-const STEPS_PER_QUERY = 4000;
+const STEPS_PER_QUERY = 2000;
+const STEPS_PER_COMPARISON = 60_000;
 const MAX_NESTING = 250;
 
 export class Subsumption {
@@ -216,6 +217,8 @@ export class Subsumption {
   #stack = 0;
   #floor = Number.POSITIVE_INFINITY;
   #budget = 0;
+  /** Steps left for the whole comparison (bounds the time a hostile pair of schemas can take). */
+  #total = STEPS_PER_COMPARISON;
 
   /** @param lenient a property one side declares and the other's open model does not is assumed absent. */
   constructor(private readonly lenient: boolean) {}
@@ -375,8 +378,19 @@ export class Subsumption {
   }
 
   #caseKey(c: Case): string {
-    c.key ??= `${c.mask}|${[...c.keys].sort().join(',')}`;
+    c.key ??= `${c.mask}|${[...c.keys]
+      .map((k) => this.#id(k))
+      .sort((x, y) => x - y)
+      .join(',')}`;
     return c.key;
+  }
+
+  readonly #ids = new Map<string, number>();
+  /** A short number for a location key (case keys stay short to hash). */
+  #id(key: string): number {
+    let id = this.#ids.get(key);
+    if (id === undefined) this.#ids.set(key, (id = this.#ids.size));
+    return id;
   }
 
   /** Splits on the first pending disjunction, else on the JSON type. */
@@ -513,7 +527,7 @@ export class Subsumption {
       }
       return false; // unguarded recursion: nothing to assume
     }
-    if (--this.#budget < 0 || this.#stack > MAX_NESTING) return false;
+    if (--this.#budget < 0 || --this.#total < 0 || this.#stack > MAX_NESTING) return false;
     const index = this.#stack++;
     this.#active.set(key, { index, depth });
     const outer = this.#floor;
@@ -537,11 +551,11 @@ export class Subsumption {
     if (a.mask === 0 || this.#live(a) === 0) return true;
     const s = b.loc.schema;
     if (acceptsAll(s, draftOf(b))) return true;
-    if (!isObject(s)) return false;
+    if (!isObject(s) || this.#total <= 0) return false;
     const bKey = nodeKey(b);
     if (a.keys.has(bKey)) return true;
-    for (const n of a.nodes) if (this.same(n, b)) return true;
-    return this.#memoised(`${this.#caseKey(a)}>${bKey}`, a.depth, () => {
+    return this.#memoised(`${this.#caseKey(a)}>${this.#id(bKey)}`, a.depth, () => {
+      for (const n of a.nodes) if (this.same(n, b)) return true;
       if (this.#direct(a, b, s)) return true;
       const cases = this.#split(a);
       return cases !== undefined && cases.every((c) => this.#prove(c, b));
@@ -941,6 +955,7 @@ export class Subsumption {
 
   #disjoint(x: Case, y: Case): boolean {
     if ((x.mask & y.mask) === 0 || (this.#live(x) & this.#live(y)) === 0) return true;
+    if (this.#total <= 0) return false;
     const [k1, k2] = [this.#caseKey(x), this.#caseKey(y)].sort();
     return this.#memoised(`D${k1}&${k2}`, Math.min(x.depth, y.depth), () => {
       if (this.#disjointDirect(x, y)) return true;
