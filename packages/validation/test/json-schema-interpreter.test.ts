@@ -3,7 +3,9 @@ import * as hyperjump from '@hyperjump/json-schema/draft-2020-12';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { SchemaInterpreter } from '../src/formats/json-schema/interpreter.js';
+import { jsonSchemaEngine, jsonSchemaFormat } from '../src/formats/json-schema/plugin.js';
 import { ReferenceModel } from '../src/formats/json-schema/refs.js';
+import { DEFAULT_LIMITS } from '../src/options.js';
 import { Validation } from '../src/index.js';
 
 /**
@@ -151,5 +153,33 @@ describe('the JSON Schema interpreter against ajv (differential)', () => {
       expect(v.is([])).toBe(false);
       expect(v.is([1, 'a'])).toBe(true);
     }
+  });
+
+  it('the engine is chosen from the keywords: the common cases stay on ajv', () => {
+    const engine = (schema: unknown) =>
+      jsonSchemaEngine(
+        jsonSchemaFormat.parse({ format: 'json-schema', schema }, { limits: DEFAULT_LIMITS }),
+      );
+    // A draft-07 root $ref next to definitions and annotations: nothing for ajv to get wrong.
+    expect(
+      engine({
+        $ref: '#/definitions/order',
+        title: 'Order',
+        definitions: { order: { type: 'object' } },
+      }),
+    ).toEqual({ engine: 'ajv' });
+    expect(engine({ $ref: '#/definitions/a', maxLength: 2, definitions: { a: {} } })).toEqual({
+      engine: 'interpreter',
+      reason: '$ref siblings',
+    });
+    expect(
+      engine({
+        $schema: 'https://json-schema.org/draft/2020-12/schema',
+        unevaluatedProperties: false,
+      }),
+    ).toEqual({ engine: 'interpreter', reason: 'unevaluated' });
+    expect(engine({ type: 'object', properties: { a: { type: 'string' } } })).toEqual({
+      engine: 'ajv',
+    });
   });
 });

@@ -852,6 +852,14 @@ function formatsFor(draft: JsonSchemaDraft): Record<string, Format | undefined> 
 
 const PROTOTYPE_NAMES = new Set(Object.getOwnPropertyNames(Object.prototype));
 
+/** Keywords that validate or apply subschemas (drafts 04-07 ignore them next to `$ref`). */
+const ASSERTING = new Set([
+  ...(VOCABULARY_KEYWORDS.applicator as string[]),
+  ...(VOCABULARY_KEYWORDS.validation as string[]),
+  'format',
+  'dependencies',
+]);
+
 /**
  * Why a schema must run on the interpreter rather than on ajv (undefined: ajv is right for it).
  * Chosen from the keywords the schema and the references it reaches use: the features ajv's
@@ -872,13 +880,13 @@ export function interpreterReason(
     if ('unevaluatedProperties' in s || 'unevaluatedItems' in s) return 'unevaluated';
     if (draft === '2020-12' && ('$dynamicRef' in s || '$dynamicAnchor' in s)) return '$dynamicRef';
     if (draft === '2019-09' && '$recursiveRef' in s) return '$recursiveRef';
-    if (LEGACY.has(draft) && '$ref' in s && Object.keys(s).length > 1) {
-      if (
-        Object.keys(s).some(
-          (k) => k !== '$ref' && k !== '$comment' && k !== 'description' && k !== 'title',
-        )
-      )
-        return '$ref siblings';
+    // Drafts 04-07 ignore everything next to `$ref`; ajv applies the siblings that validate and
+    // lets a sibling `$id` move the base URI. Annotations, `definitions` and unknown keywords
+    // beside `$ref` change nothing.
+    if (LEGACY.has(draft) && '$ref' in s) {
+      for (const k in s)
+        if (ASSERTING.has(k) || k === '$id' || (k === 'id' && draft === 'draft-04'))
+          return '$ref siblings';
     }
     if (Array.isArray(s.enum) && s.enum.length === 0) return 'empty enum';
     // ajv's tuple code lets an empty array through `contains` (found by the differential test).
