@@ -167,4 +167,26 @@ describe('JSON Schema compatibility over references', () => {
       forward: true,
     });
   });
+
+  it('compares a chain of 1,000 references without running out of stack (conservatively)', () => {
+    const chain = (leaf: string) => ({
+      $defs: Object.fromEntries(
+        Array.from({ length: 1000 }, (_, i) => [
+          `d${i}`,
+          i === 999
+            ? { type: leaf }
+            : { type: 'object', properties: { next: { $ref: `#/$defs/d${i + 1}` } } },
+        ]),
+      ),
+      $ref: '#/$defs/d0',
+    });
+    const r = verdict(js(chain('integer')), js(chain('number')));
+    expect(r.backward).toBe(false);
+    expect(r.forward).toBe(false);
+    expect(r.violations[0]?.message).toMatch(/nest deeper than 150 levels.*more …/);
+    expect(verdict(js(chain('integer')), js(chain('integer')))).toMatchObject({
+      backward: true,
+      forward: true,
+    });
+  });
 });

@@ -1,3 +1,4 @@
+import { validationErrors } from '../../errors.js';
 import type { FlaggedChange } from '../../format-plugin.js';
 import { isObject, jsonEqual, ptr } from '../../internal/json.js';
 import type { ChangeSeverity, JsonSchemaPolicy } from '../../types.js';
@@ -87,7 +88,7 @@ const HANDLED_WHEN_ACTIVE = [
 ];
 const ALL_TYPES = ['array', 'boolean', 'integer', 'null', 'number', 'object', 'string'];
 /** Nesting of the walk beyond which a subschema pair is reported as changed without looking. */
-const MAX_WALK_DEPTH = 400;
+const MAX_WALK_DEPTH = 150;
 /** ajv tests multipleOf by a division that is exact for quotients below 2^53. */
 const EXACT = 1e15;
 
@@ -144,6 +145,12 @@ function follow(n: Node, hops: string[]): Node {
   return cur;
 }
 
+/** The references a change was reached through; a long trail keeps its ends. */
+function trail(via: readonly string[]): string {
+  if (via.length <= 8) return via.join(', then ');
+  return `${via.slice(0, 3).join(', then ')}, then … ${via.length - 6} more …, then ${via.slice(-3).join(', then ')}`;
+}
+
 function describeHops(o: readonly string[], n: readonly string[]): string | undefined {
   if (o.length === 0 && n.length === 0) return undefined;
   const show = (h: readonly string[]) =>
@@ -167,6 +174,8 @@ export function compareJsonSchemas(
   next: ParsedJsonSchema,
   policy: JsonSchemaPolicy,
 ): FlaggedChange[] {
+  // The same canonical text (schema and references) is the same schema.
+  if (prev.draft === next.draft && prev.canonical === next.canonical) return [];
   const oldSide = sideOf(prev, 'old');
   const newSide = sideOf(next, 'new');
   const prover = new Subsumption(policy === 'lenient');
@@ -507,11 +516,22 @@ export function compareJsonSchemas(
     return out;
   };
 
-  return walk(rootOf(oldSide), rootOf(newSide), 0).map((c) => ({
+  let changes: readonly Local[];
+  try {
+    changes = walk(rootOf(oldSide), rootOf(newSide), 0);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    throw validationErrors.create(
+      'E_LIMIT_EXCEEDED',
+      'the two JSON Schemas nest too deeply (through their references) to be compared',
+      { details: { limit: 'depth', format: 'json-schema' }, cause: error },
+    );
+  }
+  return changes.map((c) => ({
     rule: c.rule,
     path: c.path,
     severity: c.severity,
-    message: c.via.length === 0 ? c.message : `${c.message} (via ${c.via.join(', then ')})`,
+    message: c.via.length === 0 ? c.message : `${c.message} (via ${trail(c.via)})`,
     breaksBackward: c.breaksBackward,
     breaksForward: c.breaksForward,
   }));
