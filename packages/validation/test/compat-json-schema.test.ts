@@ -192,4 +192,49 @@ describe('JSON Schema compatibility', () => {
       ]);
     });
   });
+
+  describe('applicators compared subschema by subschema', () => {
+    const dirs = (a: unknown, b: unknown) => {
+      const r = v.checkCompatibility(js(b), [js(a)], { level: 'FULL', jsonSchemaPolicy: 'strict' });
+      return {
+        backward: !r.violations.some((x) => x.direction === 'backward'),
+        forward: !r.violations.some((x) => x.direction === 'forward'),
+        rules: r.changes.map((x) => `${x.rule}@${x.path}`),
+      };
+    };
+
+    it('then/else under the same if', () => {
+      const r = dirs(
+        { if: { type: 'string' }, then: { maxLength: 3 }, else: { type: 'integer' } },
+        { if: { type: 'string' }, then: { maxLength: 5 }, else: { type: 'number' } },
+      );
+      expect(r).toMatchObject({ backward: true, forward: false });
+      expect(r.rules).toEqual([
+        'JSON_MAX_LENGTH_INCREASED@/then/maxLength',
+        'JSON_TYPE_WIDENED@/else/type',
+      ]);
+    });
+
+    it('dependencies key by key, propertyNames and contains as subschemas', () => {
+      expect(
+        dirs({ dependencies: { a: ['b', 'c'] } }, { dependencies: { a: ['b'] } }),
+      ).toMatchObject({
+        backward: true,
+        forward: false,
+        rules: ['JSON_DEPENDENCY_REMOVED@/dependencies/a'],
+      });
+      expect(
+        dirs({ propertyNames: { maxLength: 3 } }, { propertyNames: { maxLength: 2 } }),
+      ).toMatchObject({
+        backward: false,
+        forward: true,
+      });
+      expect(
+        dirs({ contains: { type: 'integer' } }, { contains: { type: 'number' } }),
+      ).toMatchObject({
+        backward: true,
+        forward: false,
+      });
+    });
+  });
 });

@@ -177,10 +177,22 @@ export function defineJsonSchemaRules(): void {
     { type: 'string', contentMediaType: 'text/plain' },
   );
   js(
+    'JSON_DEPENDENCY_ADDED',
+    'A property now requires others when present (dependencies / dependentRequired) (narrows).',
+    { type: 'object' },
+    { type: 'object', dependencies: { card: ['billing'] } },
+  );
+  js(
+    'JSON_DEPENDENCY_REMOVED',
+    'A property no longer requires others when present (widens).',
+    { type: 'object', dependencies: { card: ['billing'] } },
+    { type: 'object' },
+  );
+  js(
     'JSON_KEYWORD_CHANGED',
-    'Another validation keyword (if/then/else, dependencies, unevaluated*, dynamic references, …) changed: breaks both unless subsumption proves otherwise.',
+    'Another validation keyword changed (an if/then/else condition, unevaluated*, a dependency that switched form, …): breaks both unless subsumption proves otherwise. (With the same "if", then/else, and propertyNames and schema dependencies, are compared as subschemas.)',
     { if: { type: 'string' }, then: { minLength: 1 } },
-    { if: { type: 'string' }, then: { minLength: 2 } },
+    { if: { type: 'string', maxLength: 3 }, then: { minLength: 1 } },
   );
   js(
     'JSON_REQUIRED_ADDED',
@@ -252,9 +264,19 @@ export function defineJsonSchemaRules(): void {
   );
   js(
     'JSON_CONTAINS_CHANGED',
-    '"contains" changed (breaks both).',
-    { type: 'array', contains: { type: 'string' } },
-    { type: 'array', contains: { type: 'number' } },
+    '"contains" changed where maxContains (or a different minContains) makes it non-monotone (breaks both); otherwise the two "contains" subschemas are compared.',
+    {
+      $schema: 'https://json-schema.org/draft/2020-12/schema',
+      type: 'array',
+      contains: { type: 'string' },
+      maxContains: 2,
+    },
+    {
+      $schema: 'https://json-schema.org/draft/2020-12/schema',
+      type: 'array',
+      contains: { type: 'number' },
+      maxContains: 2,
+    },
   );
   js(
     'JSON_ONE_OF_OVERLAP',

@@ -1,6 +1,6 @@
 import { isObject, ptr } from '../../internal/json.js';
 import type { JsonSchemaPolicy } from '../../types.js';
-import { arrayParts } from './keywords.js';
+import { arrayParts, isActive } from './keywords.js';
 import { child, draftOf, type Node } from './subsume.js';
 
 /** How a change may move the set of accepted documents. */
@@ -198,9 +198,19 @@ export function compareArray(on: Node, nn: Node, c: WalkContext): void {
     );
   if (!c.same(child(on, 'contains'), child(nn, 'contains'))) {
     const p = ptr('', 'contains');
+    // Without maxContains and with the same minContains, "enough items match" is monotone.
+    const counts = (s: Obj, x: Node) =>
+      JSON.stringify([
+        isActive(draftOf(x), 'minContains') ? (s.minContains ?? 1) : 1,
+        isActive(draftOf(x), 'maxContains') ? s.maxContains : undefined,
+      ]);
+    const monotone =
+      counts(o, on) === counts(n, nn) &&
+      !(isActive(draftOf(on), 'maxContains') && o.maxContains !== undefined);
     if (o.contains === undefined) c.emit('JSON_CONTAINS_ADDED', p, 'narrow', 'contains added');
     else if (n.contains === undefined)
       c.emit('JSON_CONTAINS_REMOVED', p, 'widen', 'contains removed');
+    else if (monotone) c.sub(child(on, 'contains'), child(nn, 'contains'), p);
     else c.emit('JSON_CONTAINS_CHANGED', p, 'both', 'contains changed');
   }
 }
@@ -290,4 +300,77 @@ function compareExclusivity(
     backward && forward ? 'both' : backward ? 'narrow' : 'widen',
     `oneOf branches may overlap (${[...new Set(overlaps)].slice(0, 4).join('; ')}): a document matching two branches is rejected`,
   );
+}
+
+/**
+ * Applicators that are monotone in their subschemas, compared subschema by subschema:
+ * `if`/`then`/`else` with the same `if`, `propertyNames`, `dependencies`/`dependentRequired`/
+ * `dependentSchemas` key by key. Returns the keywords it compared (the others are left to the
+ * generic rule, which reports them as changed both ways).
+ */
+export function compareApplicators(on: Node, nn: Node, c: WalkContext): Set<string> {
+  const o = schemaOf(on);
+  const n = schemaOf(nn);
+  const od = draftOf(on);
+  const nd = draftOf(nn);
+  const done = new Set<string>();
+  const both = (kw: string) => isActive(od, kw) && isActive(nd, kw);
+  const anything = (x: Node): Node => ({
+    ...x,
+    loc: { ...x.loc, schema: true, pointer: `${x.loc.pointer}/~absent` },
+  });
+  const pair = (kw: string, ...path: string[]) => {
+    const x = child(on, kw, ...path);
+    const y = child(nn, kw, ...path);
+    c.sub(
+      x.loc.schema === undefined ? anything(x) : x,
+      y.loc.schema === undefined ? anything(y) : y,
+      [kw, ...path].reduce((acc, k) => ptr(acc, k), ''),
+    );
+  };
+  // if/then/else: with the same condition, then ⊆ then' and else ⊆ else' is enough.
+  if (both('if') && 'if' in o && 'if' in n && c.same(child(on, 'if'), child(nn, 'if'))) {
+    for (const kw of ['then', 'else']) if (kw in o || kw in n) pair(kw);
+    done.add('if').add('then').add('else');
+  }
+  if (both('propertyNames') && ('propertyNames' in o || 'propertyNames' in n)) {
+    pair('propertyNames');
+    done.add('propertyNames');
+  }
+  for (const kw of ['dependencies', 'dependentRequired', 'dependentSchemas']) {
+    if (!both(kw) || !(kw in o || kw in n)) continue;
+    const a = isObject(o[kw]) ? o[kw] : {};
+    const b = isObject(n[kw]) ? n[kw] : {};
+    if ((kw in o && !isObject(o[kw])) || (kw in n && !isObject(n[kw]))) continue;
+    let ok = true;
+    for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
+      const x = a[key];
+      const y = b[key];
+      const names = (v: unknown) => (Array.isArray(v) ? v : v === undefined ? [] : undefined);
+      const xs = names(x);
+      const ys = names(y);
+      const p = ptr(ptr('', kw), key);
+      if (xs !== undefined && ys !== undefined && kw !== 'dependentSchemas') {
+        const added = ys.filter((r) => !xs.includes(r));
+        const removed = xs.filter((r) => !ys.includes(r));
+        if (added.length > 0)
+          c.emit(
+            'JSON_DEPENDENCY_ADDED',
+            p,
+            'narrow',
+            `when "${key}" is present, ${JSON.stringify(added)} become required`,
+          );
+        if (removed.length > 0)
+          c.emit(
+            'JSON_DEPENDENCY_REMOVED',
+            p,
+            'widen',
+            `when "${key}" is present, ${JSON.stringify(removed)} are no longer required`,
+          );
+      } else if (!Array.isArray(x) && !Array.isArray(y)) pair(kw, key);
+      else ok = false;
+    }
+    if (ok) done.add(kw);
+  }
+  return done;
 }

@@ -4,6 +4,7 @@ import { isObject, jsonEqual, ptr } from '../../internal/json.js';
 import type { ChangeSeverity, JsonSchemaPolicy } from '../../types.js';
 import {
   COSMETIC,
+  compareApplicators,
   compareArray,
   compareComposition,
   compareObject,
@@ -440,6 +441,7 @@ export function compareJsonSchemas(
     compareObject(on, nn, c);
     compareArray(on, nn, c);
     compareComposition(on, nn, c);
+    const compared = compareApplicators(on, nn, c);
     if (!prover.same(child(on, 'not'), child(nn, 'not'), true)) {
       if (o.not === undefined) emit('JSON_NOT_ADDED', '/not', 'narrow', '"not" added');
       else if (n.not === undefined) emit('JSON_NOT_REMOVED', '/not', 'widen', '"not" removed');
@@ -499,7 +501,7 @@ export function compareJsonSchemas(
     const handled = (k: string) =>
       HANDLED.has(k) || (HANDLED_WHEN_ACTIVE.includes(k) && (isActive(od, k) || isActive(nd, k)));
     for (const k of new Set([...Object.keys(o), ...Object.keys(n)])) {
-      if (handled(k) || k.startsWith('x-')) continue;
+      if (handled(k) || compared.has(k) || k.startsWith('x-')) continue;
       if (isActive(od, k) === isActive(nd, k) && prover.same(child(on, k), child(nn, k), true))
         continue;
       if (isActive(od, k) || isActive(nd, k))
