@@ -260,8 +260,8 @@ export class Validation extends TypedEmitter<ValidationEvents> {
     if (!LEVELS.includes(level)) {
       throw validationErrors.create(
         'E_INVALID_ARGUMENT',
-        `unknown compatibility level ${JSON.stringify(level)} (one of ${LEVELS.join(', ')})`,
-        { details: { level } },
+        `unknown compatibility level ${typeof level === 'string' ? JSON.stringify(level.slice(0, 64)) : typeof level} (one of ${LEVELS.join(', ')})`,
+        { details: { level: typeof level === 'string' ? level.slice(0, 64) : typeof level } },
       );
     }
     const cand = this.#parse(candidate);

@@ -4,6 +4,7 @@ import { registryErrors } from '../errors.js';
 import { STATE_EVENTS } from '../events.js';
 import type { DeleteVersionOptions, TagInfo, VersionState } from '../types.js';
 import { actorOf, loadArtifact, runTx, writeAudit, type Ctx } from './context.js';
+import { shown } from './names.js';
 import { exactDoc, txVersion } from './reads.js';
 import {
   C,
@@ -70,7 +71,10 @@ export async function setState(
   ctx.assertWritable('setState');
   const actor = actorOf(options);
   if (!STATES.has(state)) {
-    throw registryErrors.create('E_INVALID_ARGUMENT', `unknown state ${JSON.stringify(state)}`);
+    throw registryErrors.create(
+      'E_INVALID_ARGUMENT',
+      `unknown state ${shown(state)} (one of ${[...STATES].join(', ')})`,
+    );
   }
   const { artifact, key } = await exactDoc(ctx, ref);
   let moved: { from: string | null; to: string } | undefined;

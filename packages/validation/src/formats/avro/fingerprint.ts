@@ -16,7 +16,7 @@ export function avroFingerprint(
   if (!['CRC-64-AVRO', 'MD5', 'SHA-256'].includes(algorithm)) {
     throw validationErrors.create(
       'E_INVALID_ARGUMENT',
-      `unknown Avro fingerprint algorithm ${JSON.stringify(algorithm)} (CRC-64-AVRO, MD5, SHA-256)`,
+      `unknown Avro fingerprint algorithm ${typeof algorithm === 'string' ? JSON.stringify(algorithm.slice(0, 64)) : typeof algorithm} (CRC-64-AVRO, MD5, SHA-256)`,
     );
   }
   const s =
