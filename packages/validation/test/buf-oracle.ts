@@ -3,6 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { seededRandom } from '@plinth/core';
+import fc from 'fast-check';
 
 /**
  * The real `buf` CLI (from the @bufbuild/buf devDependency) as a test oracle: many files per
@@ -124,4 +126,37 @@ export function bufBreakingIssues(
       if (i.type === 'COMPILE') throw new Error(`buf breaking: ${i.path}: ${i.message}`);
     return issues;
   });
+}
+
+/** A named change applied to a copy of a generated model, drawing from `r` (0 ≤ x < 1). */
+export type Mutation<M> = (model: M, r: () => number) => void;
+
+/**
+ * (old, new) pairs: a generated model and a copy changed by 1…`maxMutations` named mutations,
+ * each drawing from core's seeded PRNG, so a pair is reproduced from fast-check's seed alone.
+ */
+export function mutatedPairs<M>(
+  model: fc.Arbitrary<M>,
+  mutations: Readonly<Record<string, Mutation<M>>>,
+  maxMutations: number,
+): fc.Arbitrary<{ old: M; next: M; muts: string[] }> {
+  const names = Object.keys(mutations);
+  return fc
+    .tuple(
+      model,
+      fc.array(fc.constantFrom(...names), { minLength: 1, maxLength: maxMutations }),
+      fc.integer(),
+    )
+    .map(([old, muts, seed]) => {
+      const next = structuredClone(old);
+      const r = seededRandom(seed);
+      for (const mu of muts) mutations[mu]?.(next, r);
+      return { old, next, muts };
+    });
+}
+
+/** A known divergence from buf; the test fails when a covered pair starts agreeing. */
+export interface Exclusion {
+  readonly reason: string;
+  covers(muts: readonly string[], plinth: ReadonlySet<string>, buf: ReadonlySet<string>): boolean;
 }

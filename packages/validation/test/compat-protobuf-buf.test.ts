@@ -1,7 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type ProtobufStrictness, Validation } from '../src/index.js';
-import { bufBreakingIssues, bufInvalid } from './buf-oracle.js';
+import {
+  bufBreakingIssues,
+  bufInvalid,
+  type Exclusion,
+  mutatedPairs,
+  type Mutation,
+} from './buf-oracle.js';
 
 /**
  * Differential test: Plinth's Protobuf compatibility against `buf breaking` (the real CLI) on
@@ -128,9 +134,8 @@ const modelArb: fc.Arbitrary<PModel> = fc
     }),
   );
 
-type Mutation = (m: PModel, r: () => number) => void;
 const pick = <T>(xs: readonly T[], r: () => number): T => xs[Math.floor(r() * xs.length)] as T;
-const MUTATIONS: Record<string, Mutation> = {
+const MUTATIONS: Record<string, Mutation<PModel>> = {
   deleteField(m, r) {
     const f = pick(m.fields, r);
     m.fields = m.fields.filter((x) => x !== f);
@@ -246,34 +251,10 @@ const MUTATIONS: Record<string, Mutation> = {
     }
   },
 };
-const NAMES = Object.keys(MUTATIONS);
-
-const pairArb = fc
-  .tuple(
-    modelArb,
-    fc.array(fc.constantFrom(...NAMES), { minLength: 1, maxLength: 2 }),
-    fc.integer(),
-  )
-  .map(([old, muts, seed]) => {
-    const next = structuredClone(old);
-    let s = seed >>> 0 || 1;
-    const r = () => {
-      s = (s * 1_103_515_245 + 12_345) % 2_147_483_648;
-      return s / 2_147_483_648;
-    };
-    for (const mu of muts) MUTATIONS[mu]?.(next, r);
-    return { old, next, muts };
-  });
+const pairArb = mutatedPairs(modelArb, MUTATIONS, 2);
 
 /** Known divergences; the test fails when a covered pair starts agreeing (the list only shrinks). */
-const EXCLUSIONS: Array<{
-  reason: string;
-  covers: (
-    muts: readonly string[],
-    plinth: ReadonlySet<string>,
-    buf: ReadonlySet<string>,
-  ) => boolean;
-}> = [];
+const EXCLUSIONS: Exclusion[] = [];
 
 const CATEGORIES: ProtobufStrictness[] = ['WIRE', 'WIRE_JSON', 'FILE', 'PACKAGE'];
 

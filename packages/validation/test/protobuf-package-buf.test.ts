@@ -1,7 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type ProtobufStrictness, Validation } from '../src/index.js';
-import { bufBreakingIssues, bufInvalid } from './buf-oracle.js';
+import {
+  bufBreakingIssues,
+  bufInvalid,
+  type Exclusion,
+  mutatedPairs,
+  type Mutation,
+} from './buf-oracle.js';
 
 /**
  * Differential test of the file-set rules: Plinth's Protobuf compatibility of a schema with its
@@ -134,12 +140,11 @@ const modelArb: fc.Arbitrary<Model> = fc.record({
   noAccessor: fc.constant(false),
 });
 
-type Mutation = (m: Model, r: () => number) => void;
 const pick = <T>(xs: readonly T[], r: () => number): T => xs[Math.floor(r() * xs.length)] as T;
 const FILES: FileId[] = ['main', 'dep', 'extra'];
 const placed = (m: Model, kind?: Kind) =>
   Object.keys(m.at).filter((n) => kind === undefined || kindOf(n) === kind);
-const MUTATIONS: Record<string, Mutation> = {
+const MUTATIONS: Record<string, Mutation<Model>> = {
   deleteElement(m, r) {
     const names = placed(m);
     if (names.length > 0) delete m.at[pick(names, r)];
@@ -196,34 +201,10 @@ const MUTATIONS: Record<string, Mutation> = {
     m.noAccessor = true;
   },
 };
-const NAMES = Object.keys(MUTATIONS);
-
-const pairArb = fc
-  .tuple(
-    modelArb,
-    fc.array(fc.constantFrom(...NAMES), { minLength: 1, maxLength: 3 }),
-    fc.integer(),
-  )
-  .map(([old, muts, seed]) => {
-    const next = structuredClone(old);
-    let s = seed >>> 0 || 1;
-    const r = () => {
-      s = (s * 1_103_515_245 + 12_345) % 2_147_483_648;
-      return s / 2_147_483_648;
-    };
-    for (const mu of muts) MUTATIONS[mu]?.(next, r);
-    return { old, next, muts };
-  });
+const pairArb = mutatedPairs(modelArb, MUTATIONS, 3);
 
 /** Known divergences; the test fails when a covered pair starts agreeing (the list only shrinks). */
-const EXCLUSIONS: Array<{
-  reason: string;
-  covers: (
-    muts: readonly string[],
-    plinth: ReadonlySet<string>,
-    buf: ReadonlySet<string>,
-  ) => boolean;
-}> = [];
+const EXCLUSIONS: Exclusion[] = [];
 
 const CATEGORIES: ProtobufStrictness[] = ['PACKAGE', 'FILE'];
 
