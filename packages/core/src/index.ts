@@ -52,5 +52,5 @@ export type { Logger, LogFn, LogLevel, LogRecord } from './logger.js';
 export { Lifecycle, closeAll } from './lifecycle.js';
 export type { Closeable } from './lifecycle.js';
 
-export { resolveOptions, mergeOptions, check } from './options.js';
+export { resolveOptions, mergeOptions, check, describeValue } from './options.js';
 export type { OptionCheck, OptionSpec, ResolveOptionsArgs } from './options.js';

@@ -127,7 +127,12 @@ function invalidOption(
   });
 }
 
-function describeValue(value: unknown): string {
+/**
+ * A value as short text that is safe in an error message: strings JSON-quoted, cut at 40
+ * characters, with the characters the name policy refuses escaped; arrays, functions and other
+ * objects by their kind. Never throws and never walks a nested value.
+ */
+export function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   switch (typeof value) {

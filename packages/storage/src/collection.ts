@@ -1,4 +1,5 @@
-import { callbackOf, optionsOf, text } from './internal/args.js';
+import { describeValue } from '@plinth/core';
+import { callbackOf, optionsOf } from './internal/args.js';
 import type { CommitCheck, IndexScan, KeyScan, PutWrite, StoredRecord } from './adapter.js';
 import { storageErrors } from './errors.js';
 import { applySchema, indexEntriesOf, type ResolvedCollection } from './internal/collections.js';
@@ -187,11 +188,11 @@ export class Collection<T extends Document = Document> {
     if (def === undefined) {
       throw storageErrors.create(
         'E_UNKNOWN_INDEX',
-        `collection "${this.name}" has no index ${text(index)}`,
+        `collection "${this.name}" has no index ${describeValue(index)}`,
         {
           details: {
             collection: this.name,
-            index: text(index),
+            index: describeValue(index),
             known: [...this.#def.indexes.keys()],
           },
         },

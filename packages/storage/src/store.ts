@@ -1,8 +1,9 @@
-import { callbackOf, optionsOf, text } from './internal/args.js';
+import { callbackOf, optionsOf } from './internal/args.js';
 import {
   Lifecycle,
   TypedEmitter,
   check,
+  describeValue,
   isPlinthError,
   noopLogger,
   resolveOptions,
@@ -88,9 +89,13 @@ function collectionDef(
 ): ResolvedCollection {
   const def = collections.get(name);
   if (def === undefined) {
-    throw storageErrors.create('E_UNKNOWN_COLLECTION', `unknown collection ${text(name)}`, {
-      details: { collection: text(name), known: [...collections.keys()] },
-    });
+    throw storageErrors.create(
+      'E_UNKNOWN_COLLECTION',
+      `unknown collection ${describeValue(name)}`,
+      {
+        details: { collection: describeValue(name), known: [...collections.keys()] },
+      },
+    );
   }
   return def;
 }
@@ -435,7 +440,7 @@ export class Store extends TypedEmitter<StorageEvents> {
     if (!Number.isSafeInteger(limit) || limit < 1) {
       throw storageErrors.create(
         'E_INVALID_QUERY',
-        `limit must be an integer >= 1, got ${text(limit)}`,
+        `limit must be an integer >= 1, got ${describeValue(limit)}`,
       );
     }
     const purged = await this.#adapterCall('purgeExpired', () =>
@@ -451,7 +456,7 @@ export class Store extends TypedEmitter<StorageEvents> {
     if (!Number.isSafeInteger(seq) || seq < 0) {
       throw storageErrors.create(
         'E_INVALID_QUERY',
-        `seq must be an integer >= 0, got ${text(seq)}`,
+        `seq must be an integer >= 0, got ${describeValue(seq)}`,
       );
     }
     return this.#adapterCall('truncateChanges', () => this.adapter.truncateChanges(seq));
@@ -485,7 +490,7 @@ export class Store extends TypedEmitter<StorageEvents> {
     ) {
       throw storageErrors.create(
         'E_INVALID_ARGUMENT',
-        `restore() needs a backup stream, got ${text(source)}`,
+        `restore() needs a backup stream, got ${describeValue(source)}`,
       );
     }
     if (typeof source === 'function') await verifyBackup(source());

@@ -1,4 +1,11 @@
-import { canonicalJson, Lifecycle, seededRandom, sha256Hex, TypedEmitter } from '@plinth/core';
+import {
+  canonicalJson,
+  describeValue,
+  Lifecycle,
+  seededRandom,
+  sha256Hex,
+  TypedEmitter,
+} from '@plinth/core';
 import type { z } from 'zod';
 import { LruCache } from './cache.js';
 import { diffParsed, runCompatibility } from './compat/check.js';
@@ -260,8 +267,8 @@ export class Validation extends TypedEmitter<ValidationEvents> {
     if (!LEVELS.includes(level)) {
       throw validationErrors.create(
         'E_INVALID_ARGUMENT',
-        `unknown compatibility level ${typeof level === 'string' ? JSON.stringify(level.slice(0, 64)) : typeof level} (one of ${LEVELS.join(', ')})`,
-        { details: { level: typeof level === 'string' ? level.slice(0, 64) : typeof level } },
+        `unknown compatibility level ${describeValue(level)} (one of ${LEVELS.join(', ')})`,
+        { details: { level: describeValue(level) } },
       );
     }
     const cand = this.#parse(candidate);

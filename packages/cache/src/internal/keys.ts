@@ -1,4 +1,4 @@
-import { checkName, type PlinthError } from '@plinth/core';
+import { checkName, describeValue, type PlinthError } from '@plinth/core';
 import { cacheErrors } from '../errors.js';
 
 /** Separates namespace path segments and the key in local keys; forbidden in keys. */
@@ -18,11 +18,6 @@ function hasControl(s: string): boolean {
   return false;
 }
 
-function describe(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
-  return v === null ? 'null' : typeof v;
-}
-
 /** Throws `E_INVALID_KEY` unless `key` is a valid cache key. */
 export function checkKey(key: unknown): asserts key is string {
   if (
@@ -33,7 +28,7 @@ export function checkKey(key: unknown): asserts key is string {
   ) {
     throw cacheErrors.create(
       'E_INVALID_KEY',
-      `cache keys must be non-empty strings of at most ${MAX_KEY_LENGTH} characters without control characters, got ${describe(key)}`,
+      `cache keys must be non-empty strings of at most ${MAX_KEY_LENGTH} characters without control characters, got ${describeValue(key)}`,
       { details: { type: typeof key, length: typeof key === 'string' ? key.length : undefined } },
     );
   }
@@ -46,7 +41,7 @@ export function checkNamespace(name: unknown): asserts name is string {
   if (typeof name !== 'string' || !NAME.test(name)) {
     throw cacheErrors.create(
       'E_INVALID_ARGUMENT',
-      `namespace names must match ${String(NAME)}, got ${describe(name)}`,
+      `namespace names must match ${String(NAME)}, got ${describeValue(name)}`,
     );
   }
 }

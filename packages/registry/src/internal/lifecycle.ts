@@ -1,10 +1,10 @@
+import { describeValue } from '@plinth/core';
 import semver from 'semver';
 import type { Transaction } from '@plinth/storage';
 import { registryErrors } from '../errors.js';
 import { STATE_EVENTS } from '../events.js';
 import type { DeleteVersionOptions, TagInfo, VersionState } from '../types.js';
 import { actorOf, loadArtifact, runTx, writeAudit, type Ctx } from './context.js';
-import { shown } from './names.js';
 import { exactDoc, txVersion } from './reads.js';
 import {
   C,
@@ -73,7 +73,7 @@ export async function setState(
   if (!STATES.has(state)) {
     throw registryErrors.create(
       'E_INVALID_ARGUMENT',
-      `unknown state ${shown(state)} (one of ${[...STATES].join(', ')})`,
+      `unknown state ${describeValue(state)} (one of ${[...STATES].join(', ')})`,
     );
   }
   const { artifact, key } = await exactDoc(ctx, ref);

@@ -1,23 +1,6 @@
-import { checkName, printableName } from '@plinth/core';
+import { checkName, describeValue } from '@plinth/core';
 import semver from 'semver';
 import { registryErrors } from '../errors.js';
-
-/** A value as short, safe text for messages and details (never throws, never deep). */
-export function shown(value: unknown): string {
-  if (typeof value === 'string') return printableName(value);
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  switch (typeof value) {
-    case 'number':
-    case 'boolean':
-    case 'undefined':
-      return String(value);
-    case 'bigint':
-      return `${value}n`;
-    default:
-      return typeof value;
-  }
-}
 
 /**
  * Core's name policy (no control, bidi or invisible characters, NFC, a length bound) with the
@@ -42,7 +25,7 @@ export interface ArtifactName {
 export function artifactName(value: unknown, what = 'artifact'): ArtifactName {
   if (typeof value !== 'string') {
     throw registryErrors.create('E_INVALID_NAME', `${what} must be a "group/name" string`, {
-      details: { [what]: shown(value) },
+      details: { [what]: describeValue(value) },
     });
   }
   policy(value, what);
@@ -52,8 +35,8 @@ export function artifactName(value: unknown, what = 'artifact'): ArtifactName {
   if (!SEGMENT.test(group) || !SEGMENT.test(name)) {
     throw registryErrors.create(
       'E_INVALID_NAME',
-      `${what} ${shown(value)} must be "group/name", each part matching [A-Za-z0-9][A-Za-z0-9._-]* (at most 128 characters)`,
-      { details: { [what]: shown(value) } },
+      `${what} ${describeValue(value)} must be "group/name", each part matching [A-Za-z0-9][A-Za-z0-9._-]* (at most 128 characters)`,
+      { details: { [what]: describeValue(value) } },
     );
   }
   return { key: value, group, name };
@@ -62,8 +45,8 @@ export function artifactName(value: unknown, what = 'artifact'): ArtifactName {
 export function checkGroup(value: unknown): string {
   policy(value, 'group');
   if (typeof value !== 'string' || !SEGMENT.test(value)) {
-    throw registryErrors.create('E_INVALID_NAME', `group ${shown(value)} is malformed`, {
-      details: { group: shown(value) },
+    throw registryErrors.create('E_INVALID_NAME', `group ${describeValue(value)} is malformed`, {
+      details: { group: describeValue(value) },
     });
   }
   return value;
@@ -73,8 +56,8 @@ export function checkKind(value: unknown): string {
   if (typeof value !== 'string' || !KIND.test(value)) {
     throw registryErrors.create(
       'E_INVALID_ARGUMENT',
-      `kind ${shown(value)} must be a lowercase word ([a-z][a-z0-9-]*)`,
-      { details: { kind: shown(value) } },
+      `kind ${describeValue(value)} must be a lowercase word ([a-z][a-z0-9-]*)`,
+      { details: { kind: describeValue(value) } },
     );
   }
   return value;
@@ -86,8 +69,8 @@ export function checkTag(value: unknown): string {
   if (typeof value !== 'string' || !TAG.test(value) || semver.validRange(value) !== null) {
     throw registryErrors.create(
       'E_INVALID_NAME',
-      `tag ${shown(value)} must match [A-Za-z][A-Za-z0-9._-]* and not be a semver range`,
-      { details: { tag: shown(value) } },
+      `tag ${describeValue(value)} must match [A-Za-z][A-Za-z0-9._-]* and not be a semver range`,
+      { details: { tag: describeValue(value) } },
     );
   }
   return value;
@@ -107,8 +90,8 @@ export function parseVersion(value: unknown): ParsedVersion {
   if (sv === null) {
     throw registryErrors.create(
       'E_INVALID_VERSION',
-      `version ${shown(value)} is not valid semver (MAJOR.MINOR.PATCH[-prerelease][+build])`,
-      { details: { version: shown(value) } },
+      `version ${describeValue(value)} is not valid semver (MAJOR.MINOR.PATCH[-prerelease][+build])`,
+      { details: { version: describeValue(value) } },
     );
   }
   const key = sv.version;
@@ -126,7 +109,7 @@ export interface ArtifactRef {
 export function parseRef(value: unknown): ArtifactRef {
   if (typeof value !== 'string') {
     throw registryErrors.create('E_INVALID_ARGUMENT', 'a reference must be a string', {
-      details: { ref: shown(value) },
+      details: { ref: describeValue(value) },
     });
   }
   const at = value.indexOf('@');

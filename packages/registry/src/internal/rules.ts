@@ -1,4 +1,4 @@
-import { checkJsonLimits, DEFAULT_LIMITS as CORE_LIMITS } from '@plinth/core';
+import { checkJsonLimits, DEFAULT_LIMITS as CORE_LIMITS, describeValue } from '@plinth/core';
 import { registryErrors } from '../errors.js';
 import { DEFAULT_RULES } from '../options.js';
 import type { ResolvedRules, RuleScope, Rules } from '../types.js';
@@ -15,16 +15,6 @@ const LEVELS = new Set([
 ]);
 
 const FIELDS = ['validity', 'compatibility', 'compatibilityGroup', 'ignore', 'integrity'] as const;
-
-/** A short, bounded description of a value for messages (never a deep stringify). */
-function describe(value: unknown): string {
-  if (Array.isArray(value)) return `an array of ${value.length}`;
-  if (value === null) return 'null';
-  if (typeof value === 'object') return 'an object';
-  if (typeof value === 'string')
-    return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  return typeof value === 'number' || typeof value === 'boolean' ? String(value) : typeof value;
-}
 
 /**
  * Checks a rule set given by a caller; returns a copy without undefined fields. Its nesting is
@@ -44,7 +34,7 @@ export function checkRules(
   const bad = (field: string, expected: string): never => {
     throw registryErrors.create(
       'E_INVALID_ARGUMENT',
-      `${what}.${field} must be ${expected}, got ${describe(r[field])}`,
+      `${what}.${field} must be ${expected}, got ${describeValue(r[field])}`,
       { details: { field } },
     );
   };

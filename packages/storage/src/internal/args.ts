@@ -1,17 +1,5 @@
+import { describeValue } from '@plinth/core';
 import { storageErrors } from '../errors.js';
-
-/** A value as short, safe text for messages (never throws, never walks a deep value). */
-export function text(value: unknown): string {
-  if (typeof value === 'string') {
-    return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
-  }
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'undefined') {
-    return String(value);
-  }
-  return typeof value === 'bigint' ? `${value}n` : typeof value;
-}
 
 /** The options object of a call (`{}` when not given); anything else is `E_INVALID_ARGUMENT`. */
 export function optionsOf<T extends object>(value: T | undefined, method: string): T {
@@ -19,7 +7,7 @@ export function optionsOf<T extends object>(value: T | undefined, method: string
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw storageErrors.create(
       'E_INVALID_ARGUMENT',
-      `${method}(): options must be an object, got ${text(value)}`,
+      `${method}(): options must be an object, got ${describeValue(value)}`,
     );
   }
   return value;
@@ -30,7 +18,7 @@ export function callbackOf<F>(value: F, method: string): F {
   if (typeof value !== 'function') {
     throw storageErrors.create(
       'E_INVALID_ARGUMENT',
-      `${method}() needs a function, got ${text(value)}`,
+      `${method}() needs a function, got ${describeValue(value)}`,
     );
   }
   return value;

@@ -1,3 +1,4 @@
+import { describeValue } from '@plinth/core';
 import { validationErrors } from '../../errors.js';
 import type { SchemaSource } from '../../types.js';
 import { type AvroFingerprintAlgorithm, avroFingerprintOf } from './canonical.js';
@@ -16,7 +17,7 @@ export function avroFingerprint(
   if (!['CRC-64-AVRO', 'MD5', 'SHA-256'].includes(algorithm)) {
     throw validationErrors.create(
       'E_INVALID_ARGUMENT',
-      `unknown Avro fingerprint algorithm ${typeof algorithm === 'string' ? JSON.stringify(algorithm.slice(0, 64)) : typeof algorithm} (CRC-64-AVRO, MD5, SHA-256)`,
+      `unknown Avro fingerprint algorithm ${describeValue(algorithm)} (CRC-64-AVRO, MD5, SHA-256)`,
     );
   }
   const s =
