@@ -160,3 +160,13 @@ export interface Exclusion {
   readonly reason: string;
   covers(muts: readonly string[], plinth: ReadonlySet<string>, buf: ReadonlySet<string>): boolean;
 }
+
+/** Whether Plinth and buf agree on a pair: the verdict (breaking or not), and the set of rule ids. */
+export function agreement(
+  plinth: ReadonlySet<string>,
+  buf: ReadonlySet<string>,
+): { sameVerdict: boolean; sameIds: boolean } {
+  const sameVerdict = plinth.size > 0 === buf.size > 0;
+  const sameIds = sameVerdict && plinth.size === buf.size && [...plinth].every((x) => buf.has(x));
+  return { sameVerdict, sameIds };
+}

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type ProtobufStrictness, Validation } from '../src/index.js';
 import {
+  agreement,
   bufBreakingIssues,
   bufInvalid,
   type Exclusion,
@@ -300,9 +301,7 @@ describe('Protobuf compatibility vs buf breaking', () => {
         const plinth = new Set(r.violations.map((x) => x.rule));
         const theirs = buf.get(k) ?? new Set<string>();
         if (theirs.size > 0) breaking++;
-        const sameVerdict = plinth.size > 0 === theirs.size > 0;
-        const sameIds =
-          sameVerdict && plinth.size === theirs.size && [...plinth].every((x) => theirs.has(x));
+        const { sameVerdict, sameIds } = agreement(plinth, theirs);
         if (sameVerdict) verdicts++;
         if (sameIds) ids++;
         const muts = pairs[i]?.muts ?? [];

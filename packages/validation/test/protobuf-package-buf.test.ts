@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type ProtobufStrictness, Validation } from '../src/index.js';
 import {
+  agreement,
   bufBreakingIssues,
   bufInvalid,
   type Exclusion,
@@ -264,9 +265,7 @@ describe('Protobuf file sets (schema + references) vs buf breaking', () => {
         const theirs = buf.get(i) ?? new Set<string>();
         for (const x of theirs) seen.add(x);
         if (theirs.size > 0) breaking++;
-        const sameVerdict = plinth.size > 0 === theirs.size > 0;
-        const sameIds =
-          sameVerdict && plinth.size === theirs.size && [...plinth].every((x) => theirs.has(x));
+        const { sameVerdict, sameIds } = agreement(plinth, theirs);
         if (sameVerdict) verdicts++;
         if (sameIds) ids++;
         const muts = pairs[i]?.muts ?? [];
