@@ -137,6 +137,11 @@ export function parseEntityUid(text: string): EntityUID {
   return uid;
 }
 
+/** How extension function `name` is written, or `undefined` when Cedar has no such function. */
+export function extensionStyle(name: string): 'function' | 'method' | undefined {
+  return EXTENSION_STYLES.get(name);
+}
+
 /** True when `name` can be written bare as an attribute, record key or `has` operand. */
 export function isAttributeIdent(name: string): boolean {
   return (
