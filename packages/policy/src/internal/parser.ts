@@ -25,6 +25,7 @@ import type {
   Span,
   Var,
 } from './ast.js';
+import { EXTENSION_FUNCTIONS } from './extensions/index.js';
 import { Lexer, decodeString, parseError, type Token } from './lexer.js';
 import { lineColumn } from './location.js';
 import { EntityUID, LONG_MAX, toLong } from './values.js';
@@ -65,33 +66,6 @@ const BUILTIN_METHODS: ReadonlyMap<string, number> = new Map([
 ]);
 const MAX_UNARY = 4;
 
-/**
- * Cedar's extension functions by how they are written: constructors as functions, the rest as
- * methods whose receiver is the first argument.
- */
-const EXTENSION_STYLES: ReadonlyMap<string, 'function' | 'method'> = new Map([
-  ...['ip', 'decimal', 'datetime', 'duration'].map((n) => [n, 'function'] as const),
-  ...[
-    'isIpv4',
-    'isIpv6',
-    'isLoopback',
-    'isMulticast',
-    'isInRange',
-    'lessThan',
-    'lessThanOrEqual',
-    'greaterThan',
-    'greaterThanOrEqual',
-    'offset',
-    'durationSince',
-    'toDate',
-    'toTime',
-    'toDays',
-    'toHours',
-    'toMinutes',
-    'toSeconds',
-    'toMilliseconds',
-  ].map((n) => [n, 'method'] as const),
-]);
 const LONG_ABS_MIN = LONG_MAX + 1n;
 
 function resolveLimits(limits: Partial<PolicyLimits> | undefined): PolicyLimits {
@@ -139,7 +113,7 @@ export function parseEntityUid(text: string): EntityUID {
 
 /** How extension function `name` is written, or `undefined` when Cedar has no such function. */
 export function extensionStyle(name: string): 'function' | 'method' | undefined {
-  return EXTENSION_STYLES.get(name);
+  return EXTENSION_FUNCTIONS.get(name)?.style;
 }
 
 /** True when `name` can be written bare as an attribute, record key or `has` operand. */
@@ -800,7 +774,7 @@ class Parser {
         right,
       );
     }
-    if (EXTENSION_STYLES.get(name.value) !== 'method') {
+    if (extensionStyle(name.value) !== 'method') {
       this.fail(name, `unknown extension function: \`${name.value}\` is not a valid method`);
     }
     const all = [receiver, ...args];
@@ -907,7 +881,7 @@ class Parser {
       return this.node({ kind: 'lit', value: uid, span: this.span(t.start, this.lastEnd) });
     }
     if (this.isPunct(nx, '(')) {
-      if (EXTENSION_STYLES.get(name) !== 'function') {
+      if (extensionStyle(name) !== 'function') {
         this.fail(t, `unknown extension function: \`${name}\` is not a valid function`);
       }
       const args = this.args();
