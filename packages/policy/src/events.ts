@@ -1,11 +1,12 @@
+import type { EntityStore } from './entities.js';
 import type { AuthorizationResponse } from './types.js';
 
 /** Events of @plinth/policy: `namespace:verb`, one payload object, emitted after the fact. */
 export interface PolicyEvents {
-  /** A decision was made (sampled, or denials only: see the decision log options). */
+  /** A decision was made (emitted while someone listens; a decision log samples and filters). */
   'policy:decided': {
     readonly at: number;
-    /** The request, with masked attributes replaced by `"***"`. */
+    /** The request as given (a decision log masks attributes before it writes anything). */
     readonly request: {
       readonly principal: string;
       readonly action: string;
@@ -15,6 +16,8 @@ export interface PolicyEvents {
     readonly response: AuthorizationResponse;
     /** Digest of the policy set that decided. */
     readonly policySet: string;
+    /** The entity store the decision read (a decision log reads entity attributes from it). */
+    readonly entities: EntityStore;
   };
   /** The authorizer's policy set was replaced atomically. */
   'policies:swapped': { readonly at: number; readonly from: string; readonly to: string };
