@@ -37,11 +37,13 @@ export interface ValidationIssue {
   /** Errors make the policy (and the result) invalid; warnings do not. */
   readonly severity: 'error' | 'warning';
   readonly message: string;
-  /** Offset of the culprit in the policy text (when the policy was parsed from text). */
+  /** Offset of the culprit in the policy's own text (when the policy was parsed from text). */
   readonly offset?: number;
+  /** The culprit's span in the parsed document (offsets as the parser gave them). */
+  readonly span?: Span;
   /** Length of the culprit's source span. */
   readonly length?: number;
-  /** 1-based line and column of {@link offset} in the policy text (when the text is given). */
+  /** 1-based line and column of {@link offset} in the policy's text (when the text is given). */
   readonly line?: number;
   readonly column?: number;
 }
@@ -61,8 +63,7 @@ export interface ValidatablePolicy {
 }
 
 export type ValidationInput =
-  | readonly ValidatablePolicy[]
-  | { policies(): readonly ValidatablePolicy[] };
+  readonly ValidatablePolicy[] | { policies(): readonly ValidatablePolicy[] };
 
 export interface ValidateOptions {
   /** Cedar's validation mode; only `strict` (Cedar's default) is implemented. @default 'strict' */
@@ -104,7 +105,7 @@ export function validatePolicies(
 export function validatePolicy(model: SchemaModel, policy: ValidatablePolicy): ValidationIssue[] {
   const found: TypeIssue[] = [];
   const warnings: TypeIssue[] = [];
-  checkNames(model, policy.ast, found);
+  checkNames(model, policy, found);
   let anyScope = false;
   let anyLive = false;
   for (const env of environments(model, policy.ast)) {
@@ -116,8 +117,9 @@ export function validatePolicy(model: SchemaModel, policy: ValidatablePolicy): V
     let caps: ReadonlySet<string> = new Set();
     for (const c of policy.ast.conditions) {
       const r = tc.expectBool(c.body, caps);
-      const t = c.kind === 'when' ? r.ty.k : r.ty.k === 'true' ? 'false' : r.ty.k;
-      if (t === 'false') {
+      // `unless { e }` is `!e`: false exactly when `e` is true.
+      const dead = c.kind === 'when' ? r.ty.k === 'false' : r.ty.k === 'true';
+      if (dead) {
         live = false;
         break;
       }
@@ -137,7 +139,8 @@ export function validatePolicy(model: SchemaModel, policy: ValidatablePolicy): V
   if (!anyLive) {
     warnings.push({
       code: 'impossiblePolicy',
-      message: 'policy is impossible: the policy expression evaluates to false for all valid requests',
+      message:
+        'policy is impossible: the policy expression evaluates to false for all valid requests',
       ...(span ? { span } : {}),
     });
   }
@@ -166,10 +169,12 @@ function toIssue(
     message: `policy \`${policy.id}\`: ${i.message}`,
   };
   if (!i.span) return base;
-  const where = { offset: i.span.start, length: i.span.end - i.span.start };
+  // Spans are offsets in the parsed document; the policy's text starts at the policy's span.
+  const offset = i.span.start - (policy.ast.span?.start ?? 0);
+  const where = { offset, length: i.span.end - i.span.start, span: i.span };
   return policy.text === undefined
     ? { ...base, ...where }
-    : { ...base, ...where, ...lineColumn(policy.text, i.span.start) };
+    : { ...base, ...where, ...lineColumn(policy.text, offset) };
 }
 
 /** Every environment the schema allows, with each slot of a template bound to each entity type. */
@@ -237,15 +242,40 @@ function scopeType(model: SchemaModel, p: PolicyAst, env: TypeEnv): Ty {
           : FALSE;
     }
   };
-  const parts = [part(p.principal, env.principal), action(p.action), part(p.resource, env.resource)];
+  const parts = [
+    part(p.principal, env.principal),
+    action(p.action),
+    part(p.resource, env.resource),
+  ];
   return parts.some((t) => t.k === 'false') ? FALSE : BOOL;
 }
 
 /** Undeclared entity types and actions, and enum ids outside their enumeration, anywhere in the policy. */
-function checkNames(model: SchemaModel, p: PolicyAst, out: TypeIssue[]): void {
+function checkNames(model: SchemaModel, policy: ValidatablePolicy, out: TypeIssue[]): void {
+  const p = policy.ast;
+  const text = policy.text;
+  // Scope targets and `is` type names carry no span of their own: find them in the text.
+  const find = (
+    span: Span | undefined,
+    needles: readonly string[],
+    from?: number,
+  ): Span | undefined => {
+    if (!span || text === undefined) return span;
+    const origin = p.span?.start ?? 0;
+    for (const needle of needles) {
+      const at = text.indexOf(needle, (from ?? span.start) - origin);
+      if (at >= 0 && at + origin < span.end) {
+        return { start: at + origin, end: at + origin + needle.length };
+      }
+    }
+    return span;
+  };
+  const scopeUid = (u: EntityUID, span: Span | undefined): void =>
+    uid(u, find(span, [u.key, `${u.type}::`]));
   const uid = (u: EntityUID, span: Span | undefined): void => {
     if (model.actionTypes.has(u.type)) {
-      if (!model.actions.has(u.key)) push('unknownAction', `unrecognized action \`${u.key}\``, span);
+      if (!model.actions.has(u.key))
+        push('unknownAction', `unrecognized action \`${u.key}\``, span);
       return;
     }
     const def = model.entityTypes.get(u.type);
@@ -268,15 +298,17 @@ function checkNames(model: SchemaModel, p: PolicyAst, out: TypeIssue[]): void {
     out.push(span ? { code, message, span } : { code, message });
   };
   const scope = (c: ScopeConstraint, span: Span | undefined): void => {
-    if ((c.op === '==' || c.op === 'in') && c.target.kind === 'entity') uid(c.target.uid, span);
+    if ((c.op === '==' || c.op === 'in') && c.target.kind === 'entity') {
+      scopeUid(c.target.uid, span);
+    }
     if (c.op === 'is') {
-      typeName(c.entityType, span);
-      if (c.in?.kind === 'entity') uid(c.in.uid, span);
+      typeName(c.entityType, find(span, [c.entityType]));
+      if (c.in?.kind === 'entity') scopeUid(c.in.uid, span);
     }
   };
   scope(p.principal, p.scopeSpans?.principal);
-  if (p.action.op === '==') uid(p.action.uid, p.scopeSpans?.action);
-  if (p.action.op === 'in') for (const u of p.action.uids) uid(u, p.scopeSpans?.action);
+  if (p.action.op === '==') scopeUid(p.action.uid, p.scopeSpans?.action);
+  if (p.action.op === 'in') for (const u of p.action.uids) scopeUid(u, p.scopeSpans?.action);
   scope(p.resource, p.scopeSpans?.resource);
   const walk = (e: Expr): void => {
     switch (e.kind) {
@@ -304,7 +336,7 @@ function checkNames(model: SchemaModel, p: PolicyAst, out: TypeIssue[]): void {
         return walk(e.object);
       case 'is':
         walk(e.object);
-        typeName(e.entityType, e.span);
+        typeName(e.entityType, find(e.span, [e.entityType], e.object.span?.end));
         if (e.in) walk(e.in);
         return;
       case 'set':

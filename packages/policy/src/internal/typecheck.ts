@@ -287,13 +287,8 @@ export class Typechecker {
   }
 
   private expectEntity(e: Expr, caps: Caps, help?: string): Ty {
-    return this.expectKind(
-      e,
-      caps,
-      (t) => t.k === 'entity',
-      '__cedar::internal::AnyEntity',
-      help,
-    ).ty;
+    return this.expectKind(e, caps, (t) => t.k === 'entity', '__cedar::internal::AnyEntity', help)
+      .ty;
   }
 
   private expectString(e: Expr, caps: Caps, help?: string): Ty {
@@ -301,8 +296,7 @@ export class Typechecker {
   }
 
   private expectSet(e: Expr, caps: Caps, help?: string): Ty {
-    return this.expectKind(e, caps, (t) => t.k === 'set', 'Set<__cedar::internal::Any>', help)
-      .ty;
+    return this.expectKind(e, caps, (t) => t.k === 'set', 'Set<__cedar::internal::Any>', help).ty;
   }
 
   private join(a: Ty, b: Ty, span: Span | undefined, what: string, code: ValidationIssueCode): Ty {
@@ -458,7 +452,9 @@ export class Typechecker {
     if (t.k === 'record') return t.attrs;
     if (t.k !== 'entity') return undefined;
     const def = this.model.entityTypes.get(t.name);
-    return def ? (recordTy(def.shape, false) as { attrs: ReadonlyMap<string, AttrTy> }).attrs : new Map();
+    return def
+      ? (recordTy(def.shape, false) as { attrs: ReadonlyMap<string, AttrTy> }).attrs
+      : new Map();
   }
 
   private checkHasAttr(e: Extract<Expr, { kind: 'hasAttr' }>, caps: Caps): Typed {
@@ -536,7 +532,7 @@ export class Typechecker {
         this.issue(
           'extensionArgument',
           `error during extension function argument validation: failed to parse as ${sig.returns.k === 'ext' ? sig.returns.name : 'a value'}: \`${JSON.stringify(arg.value)}\``,
-          arg.span ?? e.span,
+          e.span,
         );
         err = true;
       }
@@ -683,7 +679,8 @@ export class Typechecker {
   }
 
   private checkIn(left: Expr, right: Expr, caps: Caps, span: Span | undefined): Ty {
-    const help = 'try using `contains`, `containsAny`, or `containsAll` to examine the contents of a set';
+    const help =
+      'try using `contains`, `containsAny`, or `containsAll` to examine the contents of a set';
     const l = this.expectEntity(left, caps, help);
     const rr = this.check(right, caps).ty;
     let target: Ty = rr;
