@@ -880,6 +880,19 @@ class Parser {
       const uid = this.entityId(name);
       return this.node({ kind: 'lit', value: uid, span: this.span(t.start, this.lastEnd) });
     }
+    if (this.isPunct(nx, '(') && name === 'unknown') {
+      // A named unknown, as Cedar's partial evaluation writes residuals.
+      const args = this.args();
+      const arg = args[0];
+      if (args.length !== 1 || arg?.kind !== 'lit' || typeof arg.value !== 'string') {
+        this.fail(t, '`unknown` takes one string literal');
+      }
+      return this.node({
+        kind: 'unknown',
+        name: arg.value,
+        span: this.span(t.start, this.lastEnd),
+      });
+    }
     if (this.isPunct(nx, '(')) {
       if (extensionStyle(name) !== 'function') {
         this.fail(t, `unknown extension function: \`${name}\` is not a valid function`);
