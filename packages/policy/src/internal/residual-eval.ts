@@ -1,0 +1,657 @@
+/**
+ * Partial evaluation of one policy with the resource unknown: everything that does not depend on
+ * `resource` is evaluated with engineer C's value operations (`ops.ts`, Cedar's exact error
+ * semantics); what does is kept symbolically, as residual filter predicates.
+ *
+ * A Bool residual is a pair `(t, f)` of filters: the expression evaluates to `true` (without an
+ * error) exactly on resources matching `t`, to `false` exactly on `f`, and errors on the rest.
+ * A policy is satisfied where its scope matches and every `when` is `t` / `unless` is `f`, so an
+ * erroring policy never authorises (permit) nor denies (forbid), as Cedar's decision rule says.
+ */
+import type { Expr, PolicyAst, ScopeConstraint, ScopeTarget } from './ast.js';
+import { EvalError } from './eval-error.js';
+import { EXTENSION_FUNCTIONS } from './extensions/index.js';
+import * as ops from './ops.js';
+import {
+  type CedarRecord,
+  CedarSet,
+  EntityUID,
+  ExtensionValue,
+  valueEquals,
+  type Value,
+} from './values.js';
+import {
+  and,
+  FALSE,
+  not,
+  or,
+  TRUE,
+  type ResourceFilter,
+  type ResourcePath,
+} from '../filters/filter.js';
+
+/** Raised for a construct the filter algebra cannot express; `construct` names it. */
+export class UnsupportedResidual extends Error {
+  constructor(readonly construct: string) {
+    super(construct);
+  }
+}
+
+/** What partial evaluation knows: the request without its resource, and the entity store. */
+export interface ResidualEnv {
+  readonly principal: EntityUID;
+  readonly action: EntityUID;
+  readonly context: CedarRecord;
+  readonly lookup: ops.EntityLookup;
+  /** Strict ancestors of a uid (including uids only named as parents). */
+  ancestors(uid: EntityUID): readonly EntityUID[];
+  /** Strict descendants of a uid among the stored entities. */
+  descendants(uid: EntityUID): readonly EntityUID[];
+  /** When set, the resource is known to have this entity type. */
+  readonly resourceType?: string;
+}
+
+interface Bool {
+  readonly t: ResourceFilter;
+  readonly f: ResourceFilter;
+}
+
+type PVal =
+  | { readonly k: 'val'; readonly v: Value }
+  | { readonly k: 'err' }
+  | { readonly k: 'bool'; readonly b: Bool }
+  /** The resource entity itself. */
+  | { readonly k: 'res' }
+  /** The value at a path on the resource (an error where the path does not resolve). */
+  | { readonly k: 'path'; readonly p: ResourcePath }
+  /** `a` where `c` is true, `b` where it is false, an error elsewhere. */
+  | { readonly k: 'cond'; readonly c: Bool; readonly a: PVal; readonly b: PVal };
+
+const ERR: PVal = { k: 'err' };
+const NEVER: Bool = { t: FALSE, f: FALSE };
+const val = (v: Value): PVal => ({ k: 'val', v });
+const bool = (t: ResourceFilter, f: ResourceFilter): PVal => ({ k: 'bool', b: { t, f } });
+
+/** Runs a known-value operation; a Cedar evaluation error becomes `ERR`. */
+function known(fn: () => Value): PVal {
+  try {
+    return val(fn());
+  } catch (e) {
+    if (e instanceof EvalError) return ERR;
+    throw e;
+  }
+}
+
+function extend(p: ResourcePath, attr: string): ResourcePath {
+  return p.tag === undefined
+    ? { attrs: [...p.attrs, attr] }
+    : { tag: p.tag, attrs: [...p.attrs, attr] };
+}
+
+const has = (path: ResourcePath): ResourceFilter => ({ kind: 'has', path });
+const typeOf = (path: ResourcePath, type: 'Set' | 'String' | 'Record' | 'Entity' | 'EntitySet') =>
+  ({ kind: 'typeOf', path, type }) as const;
+const eqAt = (path: ResourcePath, value: Value): ResourceFilter => ({ kind: 'eq', path, value });
+
+const NEGATE = { '<': '>=', '<=': '>', '>': '<=', '>=': '<' } as const;
+const FLIP = { '<': '>', '<=': '>=', '>': '<', '>=': '<=' } as const;
+
+export class ResidualEvaluator {
+  constructor(private readonly env: ResidualEnv) {}
+
+  /** The filter of resources on which the policy is satisfied (true, without an error). */
+  policy(ast: PolicyAst): ResourceFilter {
+    const env = this.env;
+    if (!this.#scope(ast.principal, env.principal)) return FALSE;
+    const a = ast.action;
+    if (a.op === '==' && !a.uid.equals(env.action)) return FALSE;
+    if (a.op === 'in' && !a.uids.some((u) => ops.inOp(env.lookup, env.action, u))) return FALSE;
+    const parts: ResourceFilter[] = [this.#resourceScope(ast.resource)];
+    if (parts[0]!.kind === 'const' && !parts[0]!.value) return FALSE;
+    for (const c of ast.conditions) {
+      const b = this.#toBool(this.eval(c.body));
+      const holds = c.kind === 'when' ? b.t : b.f;
+      if (holds.kind === 'const' && !holds.value) return FALSE;
+      parts.push(holds);
+    }
+    return and(...parts);
+  }
+
+  #target(t: ScopeTarget): EntityUID {
+    if (t.kind === 'slot') throw new UnsupportedResidual(`the unlinked slot ${t.name}`);
+    return t.uid;
+  }
+
+  #scope(c: ScopeConstraint, uid: EntityUID): boolean {
+    const lookup = this.env.lookup;
+    switch (c.op) {
+      case 'all':
+        return true;
+      case '==':
+        return uid.equals(this.#target(c.target));
+      case 'in':
+        return ops.inOp(lookup, uid, this.#target(c.target));
+      case 'is':
+        return (
+          uid.type === c.entityType &&
+          (c.in === undefined || ops.inOp(lookup, uid, this.#target(c.in)))
+        );
+    }
+  }
+
+  #resourceScope(c: ScopeConstraint): ResourceFilter {
+    switch (c.op) {
+      case 'all':
+        return TRUE;
+      case '==':
+        return this.#resEq(this.#target(c.target));
+      case 'in':
+        return { kind: 'resourceIn', ancestor: this.#target(c.target) };
+      case 'is': {
+        const is = this.#resIs(c.entityType);
+        return c.in === undefined
+          ? is
+          : and(is, { kind: 'resourceIn', ancestor: this.#target(c.in) });
+      }
+    }
+  }
+
+  #resEq(uid: EntityUID): ResourceFilter {
+    const rt = this.env.resourceType;
+    if (rt !== undefined && uid.type !== rt) return FALSE;
+    return { kind: 'resourceEq', uid };
+  }
+
+  #resIs(entityType: string): ResourceFilter {
+    const rt = this.env.resourceType;
+    if (rt !== undefined) return rt === entityType ? TRUE : FALSE;
+    return { kind: 'resourceIs', entityType };
+  }
+
+  /** `(t, f)` of a value used where Cedar needs a Bool. */
+  #toBool(x: PVal): Bool {
+    switch (x.k) {
+      case 'val':
+        return typeof x.v === 'boolean'
+          ? x.v
+            ? { t: TRUE, f: FALSE }
+            : { t: FALSE, f: TRUE }
+          : NEVER;
+      case 'err':
+      case 'res':
+        return NEVER;
+      case 'bool':
+        return x.b;
+      case 'path':
+        return { t: eqAt(x.p, true), f: eqAt(x.p, false) };
+      case 'cond': {
+        const a = this.#toBool(x.a);
+        const b = this.#toBool(x.b);
+        return { t: or(and(x.c.t, a.t), and(x.c.f, b.t)), f: or(and(x.c.t, a.f), and(x.c.f, b.f)) };
+      }
+    }
+  }
+
+  /** Pushes an operation into both branches of a conditional value. */
+  #lift1(x: PVal, fn: (x: PVal) => PVal): PVal {
+    if (x.k === 'cond')
+      return { k: 'cond', c: x.c, a: this.#lift1(x.a, fn), b: this.#lift1(x.b, fn) };
+    return fn(x);
+  }
+
+  #lift2(x: PVal, y: PVal, fn: (x: PVal, y: PVal) => PVal): PVal {
+    if (x.k === 'err' || y.k === 'err') return ERR;
+    if (x.k === 'cond') return this.#lift1(x, (a) => this.#lift2(a, y, fn));
+    if (y.k === 'cond') return this.#lift1(y, (b) => this.#lift2(x, b, fn));
+    return fn(x, y);
+  }
+
+  eval(e: Expr): PVal {
+    const env = this.env;
+    switch (e.kind) {
+      case 'lit':
+        return val(e.value);
+      case 'var':
+        switch (e.name) {
+          case 'principal':
+            return val(env.principal);
+          case 'action':
+            return val(env.action);
+          case 'context':
+            return val(env.context);
+          default:
+            return { k: 'res' };
+        }
+      case 'slot':
+        throw new UnsupportedResidual(`the unlinked slot ${e.name}`);
+      case 'unknown':
+        throw new UnsupportedResidual(`the unknown \`${e.name}\``);
+      case 'not':
+        return this.#lift1(this.eval(e.arg), (x) => {
+          if (x.k === 'val') return typeof x.v === 'boolean' ? val(!x.v) : ERR;
+          const b = this.#toBool(x);
+          return bool(b.f, b.t);
+        });
+      case 'neg':
+        return this.#lift1(this.eval(e.arg), (x) => {
+          if (x.k === 'val') return known(() => ops.neg(x.v));
+          if (x.k === 'err' || x.k === 'res' || x.k === 'bool') return ERR;
+          throw new UnsupportedResidual('arithmetic on a resource attribute (unary `-`)');
+        });
+      case 'isEmpty':
+        return this.#lift1(this.eval(e.arg), (x) => {
+          if (x.k === 'val') return known(() => ops.isEmpty(x.v));
+          if (x.k === 'path')
+            return bool(
+              { kind: 'isEmpty', path: x.p },
+              and(typeOf(x.p, 'Set'), not({ kind: 'isEmpty', path: x.p })),
+            );
+          return ERR;
+        });
+      case 'getAttr':
+        return this.#lift1(this.eval(e.object), (x) => {
+          if (x.k === 'val') return known(() => ops.getAttr(env.lookup, x.v, e.attr));
+          if (x.k === 'res') return { k: 'path', p: { attrs: [e.attr] } };
+          if (x.k === 'path') return { k: 'path', p: extend(x.p, e.attr) };
+          return ERR;
+        });
+      case 'hasAttr':
+        return this.#lift1(this.eval(e.object), (x) => {
+          if (x.k === 'val') return known(() => ops.hasAttr(env.lookup, x.v, e.attr));
+          if (x.k === 'res') {
+            const h = has({ attrs: [e.attr] });
+            return bool(h, not(h));
+          }
+          if (x.k === 'path') {
+            const h = has(extend(x.p, e.attr));
+            return bool(h, and(or(typeOf(x.p, 'Record'), typeOf(x.p, 'Entity')), not(h)));
+          }
+          return ERR;
+        });
+      case 'like':
+        return this.#lift1(this.eval(e.object), (x) => {
+          if (x.k === 'val') return known(() => ops.likeMatch(x.v, e.pattern));
+          if (x.k === 'path') {
+            const l: ResourceFilter = { kind: 'like', path: x.p, pattern: e.pattern };
+            return bool(l, and(typeOf(x.p, 'String'), not(l)));
+          }
+          return ERR;
+        });
+      case 'is': {
+        const isPart = this.#lift1(this.eval(e.object), (x) => {
+          if (x.k === 'val') return known(() => ops.isType(x.v, e.entityType));
+          if (x.k === 'res') {
+            const r = this.#resIs(e.entityType);
+            return bool(r, not(r));
+          }
+          if (x.k === 'path') {
+            const r: ResourceFilter = { kind: 'entityIs', path: x.p, entityType: e.entityType };
+            return bool(r, and(typeOf(x.p, 'Entity'), not(r)));
+          }
+          return ERR;
+        });
+        const inExpr = e.in;
+        if (inExpr === undefined) return isPart;
+        return this.#and(isPart, () => this.#in(this.eval(e.object), this.eval(inExpr)));
+      }
+      case 'if': {
+        const c = this.eval(e.cond);
+        if (c.k === 'val') {
+          if (typeof c.v !== 'boolean') return ERR;
+          return this.eval(c.v ? e.then : e.else);
+        }
+        if (c.k === 'err') return ERR;
+        return { k: 'cond', c: this.#toBool(c), a: this.eval(e.then), b: this.eval(e.else) };
+      }
+      case 'set': {
+        const items: Value[] = [];
+        let failed = false;
+        for (const x of e.elements) {
+          const v = this.eval(x);
+          if (v.k === 'err') failed = true;
+          else if (v.k === 'val') items.push(v.v);
+          else throw new UnsupportedResidual('a set literal holding a resource-dependent value');
+        }
+        return failed ? ERR : val(ops.makeSet(items));
+      }
+      case 'record': {
+        const fields = new Map<string, Value>();
+        let failed = false;
+        for (const [k, x] of e.fields) {
+          const v = this.eval(x);
+          if (v.k === 'err') failed = true;
+          else if (v.k === 'val') fields.set(k, v.v);
+          else throw new UnsupportedResidual('a record literal holding a resource-dependent value');
+        }
+        return failed ? ERR : val(ops.makeRecord(fields));
+      }
+      case 'call':
+        return this.#call(
+          e.fn,
+          e.args.map((a) => this.eval(a)),
+        );
+      case 'binary':
+        return this.#binary(e);
+    }
+  }
+
+  #and(l: PVal, right: () => PVal): PVal {
+    if (l.k === 'val') {
+      if (typeof l.v !== 'boolean') return ERR;
+      if (!l.v) return l;
+      return this.#boolResult(right());
+    }
+    if (l.k === 'err') return ERR;
+    const a = this.#toBool(l);
+    const b = this.#toBool(right());
+    return bool(and(a.t, b.t), or(a.f, and(a.t, b.f)));
+  }
+
+  #or(l: PVal, right: () => PVal): PVal {
+    if (l.k === 'val') {
+      if (typeof l.v !== 'boolean') return ERR;
+      if (l.v) return l;
+      return this.#boolResult(right());
+    }
+    if (l.k === 'err') return ERR;
+    const a = this.#toBool(l);
+    const b = this.#toBool(right());
+    return bool(or(a.t, and(a.f, b.t)), and(a.f, b.f));
+  }
+
+  /** The right operand of `&&`/`||` after a known left: it must be a Bool. */
+  #boolResult(r: PVal): PVal {
+    if (r.k === 'val') return typeof r.v === 'boolean' ? r : ERR;
+    if (r.k === 'err') return ERR;
+    const b = this.#toBool(r);
+    return bool(b.t, b.f);
+  }
+
+  #binary(e: Extract<Expr, { kind: 'binary' }>): PVal {
+    if (e.op === '&&') return this.#and(this.eval(e.left), () => this.eval(e.right));
+    if (e.op === '||') return this.#or(this.eval(e.left), () => this.eval(e.right));
+    const l = this.eval(e.left);
+    const r = this.eval(e.right);
+    const lookup = this.env.lookup;
+    switch (e.op) {
+      case '==':
+        return this.#lift2(l, r, (x, y) => this.#eq(x, y));
+      case '!=':
+        return this.#lift2(l, r, (x, y) => {
+          const q = this.#eq(x, y);
+          if (q.k === 'val') return val(!(q.v as boolean));
+          const b = this.#toBool(q);
+          return bool(b.f, b.t);
+        });
+      case '<':
+      case '<=':
+      case '>':
+      case '>=': {
+        const op = e.op;
+        return this.#lift2(l, r, (x, y) => {
+          if (x.k === 'val' && y.k === 'val') return known(() => ops.compare(op, x.v, y.v));
+          if (x.k === 'path' && y.k === 'val') return this.#cmp(x.p, op, y.v);
+          if (x.k === 'val' && y.k === 'path') return this.#cmp(y.p, FLIP[op], x.v);
+          if (x.k === 'path' && y.k === 'path')
+            throw new UnsupportedResidual(`\`${op}\` between two resource attributes`);
+          return ERR; // an entity or a Bool is never comparable
+        });
+      }
+      case 'in':
+        return this.#lift2(l, r, (x, y) => this.#in(x, y));
+      case '+':
+      case '-':
+      case '*': {
+        const op = e.op;
+        return this.#lift2(l, r, (x, y) => {
+          if (x.k === 'val' && y.k === 'val')
+            return known(() => (op === '+' ? ops.add : op === '-' ? ops.sub : ops.mul)(x.v, y.v));
+          if (x.k === 'path' || y.k === 'path')
+            throw new UnsupportedResidual(`arithmetic on a resource attribute (\`${op}\`)`);
+          return ERR;
+        });
+      }
+      case 'contains':
+        return this.#lift2(l, r, (x, y) => this.#contains(x, y));
+      case 'containsAll':
+      case 'containsAny': {
+        const op = e.op;
+        return this.#lift2(l, r, (x, y) => {
+          if (x.k === 'val' && y.k === 'val')
+            return known(() =>
+              (op === 'containsAll' ? ops.containsAll : ops.containsAny)(x.v, y.v),
+            );
+          if (x.k === 'path' && y.k === 'val') {
+            if (!(y.v instanceof CedarSet)) return ERR;
+            const c: ResourceFilter = { kind: op, path: x.p, values: y.v.items };
+            return bool(c, and(typeOf(x.p, 'Set'), not(c)));
+          }
+          if (x.k === 'val' && y.k === 'path') {
+            if (!(x.v instanceof CedarSet)) return ERR;
+            if (op === 'containsAll')
+              throw new UnsupportedResidual(
+                '`containsAll` with a resource attribute as its argument',
+              );
+            const c: ResourceFilter = { kind: 'containsAny', path: y.p, values: x.v.items };
+            return bool(c, and(typeOf(y.p, 'Set'), not(c)));
+          }
+          if (x.k === 'path' && y.k === 'path')
+            throw new UnsupportedResidual(`\`${op}\` between two resource attributes`);
+          return ERR;
+        });
+      }
+      case 'hasTag':
+        return this.#lift2(l, r, (x, y) => {
+          if (x.k === 'val' && y.k === 'val') return known(() => ops.hasTag(lookup, x.v, y.v));
+          if (x.k === 'res' && y.k === 'val') {
+            if (typeof y.v !== 'string') return ERR;
+            const h = has({ tag: y.v, attrs: [] });
+            return bool(h, not(h));
+          }
+          if (x.k === 'path')
+            throw new UnsupportedResidual('`hasTag` on an entity held in a resource attribute');
+          if (x.k === 'val' || x.k === 'res')
+            throw new UnsupportedResidual('`hasTag` with a resource-dependent tag name');
+          return ERR;
+        });
+      case 'getTag':
+        return this.#lift2(l, r, (x, y) => {
+          if (x.k === 'val' && y.k === 'val') return known(() => ops.getTag(lookup, x.v, y.v));
+          if (x.k === 'res' && y.k === 'val') {
+            if (typeof y.v !== 'string') return ERR;
+            return { k: 'path', p: { tag: y.v, attrs: [] } };
+          }
+          if (x.k === 'path')
+            throw new UnsupportedResidual('`getTag` on an entity held in a resource attribute');
+          if (x.k === 'val' || x.k === 'res')
+            throw new UnsupportedResidual('`getTag` with a resource-dependent tag name');
+          return ERR;
+        });
+    }
+  }
+
+  /** `x == y` on two operands that are not `err` or `cond`. */
+  #eq(x: PVal, y: PVal): PVal {
+    if (x.k === 'val' && y.k === 'val') return val(valueEquals(x.v, y.v));
+    if (x.k === 'val') [x, y] = [y, x];
+    // From here x is residual.
+    switch (x.k) {
+      case 'res':
+        if (y.k === 'val') {
+          if (!(y.v instanceof EntityUID)) return val(false);
+          const r = this.#resEq(y.v);
+          return bool(r, not(r));
+        }
+        if (y.k === 'res') return val(true);
+        if (y.k === 'bool') return bool(FALSE, or(y.b.t, y.b.f));
+        throw new UnsupportedResidual('`==` between the resource and one of its attributes');
+      case 'path': {
+        const p = x.p;
+        if (y.k === 'val') return bool(eqAt(p, y.v), and(has(p), not(eqAt(p, y.v))));
+        if (y.k === 'path') {
+          if (samePath(p, y.p)) return bool(has(p), FALSE);
+          throw new UnsupportedResidual('`==` between two resource attributes');
+        }
+        if (y.k === 'bool') {
+          const t = or(and(y.b.t, eqAt(p, true)), and(y.b.f, eqAt(p, false)));
+          return bool(t, and(or(y.b.t, y.b.f), has(p), not(t)));
+        }
+        throw new UnsupportedResidual('`==` between the resource and one of its attributes');
+      }
+      case 'bool': {
+        const b = x.b;
+        if (y.k === 'val') {
+          if (y.v === true) return bool(b.t, b.f);
+          if (y.v === false) return bool(b.f, b.t);
+          return bool(FALSE, or(b.t, b.f));
+        }
+        if (y.k === 'bool')
+          return bool(or(and(b.t, y.b.t), and(b.f, y.b.f)), or(and(b.t, y.b.f), and(b.f, y.b.t)));
+        return this.#eq(y, x);
+      }
+      default:
+        return ERR;
+    }
+  }
+
+  #cmp(p: ResourcePath, op: ops.CompareOp, v: Value): PVal {
+    if (typeof v !== 'number' && typeof v !== 'bigint' && !(v instanceof ExtensionValue))
+      return ERR;
+    return bool(
+      { kind: 'cmp', path: p, op, value: v },
+      { kind: 'cmp', path: p, op: NEGATE[op], value: v },
+    );
+  }
+
+  /** The entities `e` with `e in v` for a known `v` (an entity or a set of entities), or undefined on a type error. */
+  #below(v: Value): EntityUID[] | undefined {
+    const targets = v instanceof EntityUID ? [v] : v instanceof CedarSet ? v.items : undefined;
+    if (targets === undefined || !targets.every((x) => x instanceof EntityUID)) return undefined;
+    const out = new Map<string, EntityUID>();
+    for (const t of targets as EntityUID[]) {
+      out.set(t.key, t);
+      for (const d of this.env.descendants(t)) out.set(d.key, d);
+    }
+    return [...out.values()];
+  }
+
+  #in(x: PVal, y: PVal): PVal {
+    if (x.k === 'err' || y.k === 'err') return ERR;
+    if (x.k === 'cond' || y.k === 'cond') return this.#lift2(x, y, (a, b) => this.#in(a, b));
+    const env = this.env;
+    if (x.k === 'val' && y.k === 'val') return known(() => ops.inOp(env.lookup, x.v, y.v));
+    if (x.k === 'bool' || y.k === 'bool') return ERR;
+    if (x.k === 'res') {
+      if (y.k === 'res') return val(true);
+      if (y.k === 'val') {
+        const targets =
+          y.v instanceof EntityUID ? [y.v] : y.v instanceof CedarSet ? y.v.items : undefined;
+        if (targets === undefined || !targets.every((t) => t instanceof EntityUID)) return ERR;
+        const t = or(
+          ...(targets as EntityUID[]).map((a): ResourceFilter => ({
+            kind: 'resourceIn',
+            ancestor: a,
+          })),
+        );
+        return bool(t, not(t));
+      }
+      throw new UnsupportedResidual('`resource in` one of its own attributes');
+    }
+    if (x.k === 'path') {
+      if (y.k === 'val') {
+        const below = this.#below(y.v);
+        if (below === undefined) return ERR;
+        const t = or(...below.map((d) => eqAt(x.p, d)));
+        return bool(t, and(typeOf(x.p, 'Entity'), not(t)));
+      }
+      throw new UnsupportedResidual('`in` between the resource and one of its attributes');
+    }
+    // x is a known value: y is the resource or a path.
+    if (!(x.v instanceof EntityUID)) return ERR;
+    const above = [x.v, ...env.ancestors(x.v)];
+    if (y.k === 'res') {
+      const t = or(...above.map((a) => this.#resEq(a)));
+      return bool(t, not(t));
+    }
+    if (y.k !== 'path') return ERR;
+    const p = y.p;
+    const one = or(...above.map((a) => eqAt(p, a)));
+    const any: ResourceFilter = { kind: 'containsAny', path: p, values: above };
+    return bool(
+      or(one, and(typeOf(p, 'EntitySet'), any)),
+      or(and(typeOf(p, 'Entity'), not(one)), and(typeOf(p, 'EntitySet'), not(any))),
+    );
+  }
+
+  #contains(x: PVal, y: PVal): PVal {
+    if (x.k === 'val' && y.k === 'val') return known(() => ops.contains(x.v, y.v));
+    if (x.k === 'path') {
+      if (y.k === 'val') {
+        const c: ResourceFilter = { kind: 'contains', path: x.p, value: y.v };
+        return bool(c, and(typeOf(x.p, 'Set'), not(c)));
+      }
+      throw new UnsupportedResidual(
+        '`contains` with a resource-dependent argument on a resource attribute',
+      );
+    }
+    if (x.k !== 'val') return ERR; // the resource entity or a Bool is not a Set
+    const s = x.v;
+    if (!(s instanceof CedarSet)) return ERR;
+    if (y.k === 'path') {
+      const t = or(...s.items.map((v) => eqAt(y.p, v)));
+      return bool(t, and(has(y.p), not(t)));
+    }
+    if (y.k === 'res') {
+      const t = or(
+        ...s.items.filter((v) => v instanceof EntityUID).map((v) => this.#resEq(v as EntityUID)),
+      );
+      return bool(t, not(t));
+    }
+    if (y.k === 'bool') {
+      const t = or(s.has(true) ? y.b.t : FALSE, s.has(false) ? y.b.f : FALSE);
+      return bool(t, and(or(y.b.t, y.b.f), not(t)));
+    }
+    return ERR;
+  }
+
+  #call(fn: string, args: readonly PVal[]): PVal {
+    if (args.some((a) => a.k === 'err')) return ERR;
+    if (args.every((a) => a.k === 'val')) {
+      return known(() =>
+        ops.callExtension(
+          fn,
+          args.map((a) => (a as { v: Value }).v),
+        ),
+      );
+    }
+    const spec = EXTENSION_FUNCTIONS.get(fn);
+    if (spec === undefined || spec.arity !== args.length) return ERR;
+    if (args.some((a) => a.k === 'cond'))
+      throw new UnsupportedResidual(`\`${fn}\` on a value chosen by a resource-dependent \`if\``);
+    const out: ({ value: Value } | { path: ResourcePath })[] = [];
+    for (let i = 0; i < args.length; i++) {
+      const a = args[i]!;
+      if (a.k === 'val') out.push({ value: a.v });
+      else if (a.k === 'path') out.push({ path: a.p });
+      else if (spec.argTypes[i] === 'Bool')
+        throw new UnsupportedResidual(`\`${fn}\` on a resource-dependent Bool`);
+      else return ERR; // an entity or a Bool where the function takes another type
+    }
+    if (spec.returns !== 'Bool')
+      throw new UnsupportedResidual(
+        `\`${fn}\` on a resource attribute (it returns ${spec.returns})`,
+      );
+    return bool(
+      { kind: 'ext', fn, args: out, expect: true },
+      { kind: 'ext', fn, args: out, expect: false },
+    );
+  }
+}
+
+function samePath(a: ResourcePath, b: ResourcePath): boolean {
+  return (
+    a.tag === b.tag &&
+    a.attrs.length === b.attrs.length &&
+    a.attrs.every((x, i) => x === b.attrs[i])
+  );
+}
