@@ -1,0 +1,603 @@
+/**
+ * A finite universe of concrete requests, built from the schema's request environments and the
+ * literals of the policies: the principal and the resource range over the entity literals of
+ * their type plus one fresh entity per type; each `in` target is a possible parent; each
+ * attribute, tag and context field the policies read ranges over the literals it is compared
+ * with (and neighbours of the comparison bounds), a fresh value, and absence when optional.
+ *
+ * Every combination is one "dimension" choice; choice 0 is the neutral value. Requests are
+ * enumerated by the number of dimensions off neutral (0, then 1, 2, …), round-robin over the
+ * environments, so a truncated enumeration has covered every small combination first. The
+ * order depends only on the policies' content, never on their order or formatting.
+ */
+import { EntityStore } from '../../entities.js';
+import type { Schema } from '../../schema.js';
+import type { AuthorizationRequest, CedarJsonValue, EntityJson } from '../../types.js';
+import type { CompilablePolicy } from '../compile.js';
+import { extensionFromJson } from '../extensions/index.js';
+import { uidToJson, valueToJson } from '../json-values.js';
+import { isActionTypeName, type RecordAttrs, type SchemaModel, type SchemaType } from '../schema/model.js';
+import { CedarRecord, CedarSet, EntityUID, ExtensionValue, valueEquals, type Value } from '../values.js';
+import { valueText } from './expr-facts.js';
+import { PathFacts, PolicyFacts } from './facts.js';
+import { mayBeIn, scopeAdmits, type AnalysisEnv } from './scope.js';
+
+const ABSENT = Symbol('absent');
+type Choice = Value | typeof ABSENT;
+
+/** One concrete request with the entity data it is decided against. */
+export interface Scenario {
+  readonly principal: EntityUID;
+  readonly action: EntityUID;
+  readonly resource: EntityUID;
+  readonly context: CedarRecord;
+  readonly entities: readonly EntityJson[];
+}
+
+export interface UniverseInput {
+  readonly schema?: Schema | undefined;
+  /** The policies whose literals span the universe. */
+  readonly policies: readonly CompilablePolicy[];
+  /** Policies whose paths are varied first (the rest follow). @default all */
+  readonly focus?: readonly CompilablePolicy[];
+  /** Keep only the environments one of these policies' scopes admits. @default all */
+  readonly admitting?: readonly CompilablePolicy[];
+  /** Keep only the environments this accepts. @default all */
+  readonly envFilter?: (env: AnalysisEnv) => boolean;
+}
+
+interface Builder {
+  principal: EntityUID;
+  resource: EntityUID;
+  readonly pAttrs: Map<string, Value>;
+  readonly rAttrs: Map<string, Value>;
+  readonly pTags: Map<string, Value>;
+  readonly rTags: Map<string, Value>;
+  readonly pParents: EntityUID[];
+  readonly rParents: EntityUID[];
+  readonly ctx: Map<string, Value>;
+}
+
+interface Dim {
+  readonly label: string;
+  readonly size: number;
+  readonly focus: boolean;
+  apply(b: Builder, choice: number): void;
+}
+
+interface EnvPlan {
+  readonly env: AnalysisEnv & { readonly action: EntityUID };
+  readonly dims: readonly Dim[];
+  readonly base: () => Builder;
+}
+
+const EXTENSION_NEUTRAL: Readonly<Record<string, readonly [string, string]>> = {
+  ipaddr: ['ip', '0.0.0.0'],
+  decimal: ['decimal', '0.0'],
+  datetime: ['datetime', '1970-01-01'],
+  duration: ['duration', '0ms'],
+};
+
+function byText(a: Value, b: Value): number {
+  const x = valueText(a);
+  const y = valueText(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+function sortedUids(m: Iterable<EntityUID>): EntityUID[] {
+  return [...m].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+/** Distinct values, first one kept in front, the rest in canonical order. */
+function distinct(first: readonly Value[], rest: readonly Value[]): Value[] {
+  const seen = new Set<string>();
+  const out: Value[] = [];
+  for (const v of [...first, ...[...rest].sort(byText)]) {
+    const k = valueText(v);
+    if (!seen.has(k)) {
+      seen.add(k);
+      out.push(v);
+    }
+  }
+  return out;
+}
+
+export class RequestUniverse {
+  readonly #model: SchemaModel | undefined;
+  readonly #facts: PolicyFacts;
+  readonly #focus: PolicyFacts;
+  readonly #fresh = new Map<string, EntityUID>();
+  readonly #byType = new Map<string, EntityUID[]>();
+  readonly #plans: EnvPlan[] = [];
+  readonly #baseline: EntityJson[] = [];
+  readonly #baselineKeys: string[] = [];
+
+  constructor(input: UniverseInput) {
+    const schema = input.schema;
+    this.#model = schema?.model;
+    this.#facts = new PolicyFacts(input.policies);
+    this.#focus = input.focus === undefined ? this.#facts : new PolicyFacts(input.focus);
+    for (const u of sortedUids(this.#facts.entities.values())) {
+      if (isActionTypeName(u.type) || this.#model?.actionTypes.has(u.type)) continue;
+      let list = this.#byType.get(u.type);
+      if (list === undefined) this.#byType.set(u.type, (list = []));
+      list.push(u);
+    }
+    const envs = this.#environments(schema);
+    const admitting = input.admitting;
+    for (const env of envs) {
+      if (admitting !== undefined && !admitting.some((p) => scopeAdmits(p.ast, env, this.#model))) continue;
+      if (input.envFilter !== undefined && !input.envFilter(env)) continue;
+      this.#plans.push(this.#plan(env, schema));
+    }
+    this.#buildBaseline(schema);
+  }
+
+  /** How many requests the universe holds (may exceed any enumeration budget). */
+  get size(): number {
+    let n = 0;
+    for (const p of this.#plans) n += p.dims.reduce((acc, d) => acc * d.size, 1);
+    return n;
+  }
+
+  /** The request environments kept. */
+  get environments(): readonly AnalysisEnv[] {
+    return this.#plans.map((p) => p.env);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Environments and entities
+
+  #environments(schema: Schema | undefined): (AnalysisEnv & { action: EntityUID })[] {
+    if (schema !== undefined) {
+      return schema.requestEnvironments().map((e) => ({
+        principalType: e.principalType,
+        action: e.action,
+        resourceType: e.resourceType,
+        schemaEnv: e,
+      }));
+    }
+    const types = [...this.#byType.keys()].sort();
+    if (types.length === 0) types.push('Entity');
+    const actions = sortedUids(this.#facts.actions.values());
+    actions.push(this.freshEntity('Action'));
+    const out: (AnalysisEnv & { action: EntityUID })[] = [];
+    for (const action of actions) {
+      for (const principalType of types) {
+        for (const resourceType of types) out.push({ principalType, action, resourceType });
+      }
+    }
+    return out;
+  }
+
+  /** The fresh entity of a type: an id no policy names. */
+  freshEntity(type: string): EntityUID {
+    let u = this.#fresh.get(type);
+    if (u === undefined) {
+      let id = 'other';
+      while (this.#facts.entities.has(new EntityUID(type, id).key) || this.#facts.actions.has(new EntityUID(type, id).key)) id += "'";
+      u = new EntityUID(type, id);
+      this.#fresh.set(type, u);
+    }
+    return u;
+  }
+
+  #literalsOf(type: string): readonly EntityUID[] {
+    return this.#byType.get(type) ?? [];
+  }
+
+  #buildBaseline(schema: Schema | undefined): void {
+    const seen = new Set<string>();
+    const add = (e: EntityJson, key: string): void => {
+      if (seen.has(key)) return;
+      seen.add(key);
+      this.#baseline.push(e);
+      this.#baselineKeys.push(key);
+    };
+    const model = this.#model;
+    const types = new Set<string>([...this.#byType.keys()]);
+    if (model !== undefined) for (const t of model.entityTypes.keys()) types.add(t);
+    for (const p of this.#plans) {
+      if (p.env.principalType !== undefined) types.add(p.env.principalType);
+      if (p.env.resourceType !== undefined) types.add(p.env.resourceType);
+    }
+    for (const type of [...types].sort()) {
+      for (const u of [...this.#literalsOf(type), this.freshEntity(type)]) {
+        const attrs = this.#requiredAttrs(type);
+        add(entityJson(u, attrs, [], new Map()), u.key);
+      }
+    }
+    if (model !== undefined && schema !== undefined) {
+      for (const a of model.actions.values()) {
+        const uid = new EntityUID(a.type, a.id);
+        const parents = a.memberOf.map((k) => {
+          const g = model.actions.get(k)!;
+          return new EntityUID(g.type, g.id);
+        });
+        add(entityJson(uid, new Map(), parents, new Map()), uid.key);
+      }
+    } else {
+      for (const p of this.#plans) add(entityJson(p.env.action, new Map(), [], new Map()), p.env.action.key);
+    }
+  }
+
+  /** Neutral values of the required attributes of an entity type (schema only). */
+  #requiredAttrs(type: string): Map<string, Value> {
+    const out = new Map<string, Value>();
+    const shape = this.#model?.entityTypes.get(type)?.shape;
+    if (shape === undefined) return out;
+    for (const [name, a] of shape) {
+      if (a.required) out.set(name, this.#neutral(a.type, 0));
+    }
+    return out;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Candidate values
+
+  #neutral(t: SchemaType, depth: number): Value {
+    const c = this.#candidates(t, undefined, false, depth);
+    return c[0] as Value;
+  }
+
+  #freshString(f: PathFacts | undefined, n: number): string[] {
+    const out: string[] = [];
+    let s = '';
+    while (out.length < n) {
+      if (f === undefined || !f.values.has(valueText(s))) out.push(s);
+      s = s === '' ? 'x' : s + 'x';
+    }
+    return out;
+  }
+
+  #extension(name: string): Value | undefined {
+    const n = EXTENSION_NEUTRAL[name];
+    if (n === undefined) return undefined;
+    try {
+      return extensionFromJson(n[0], n[1]);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Candidate values of a path of type `t` (unknown without a schema), neutral first. */
+  #candidates(t: SchemaType | undefined, f: PathFacts | undefined, optional: boolean, depth: number): Choice[] {
+    const values = f === undefined ? [] : [...f.values.values()];
+    let out: Value[];
+    if (t === undefined) out = this.#inferred(f, depth);
+    else {
+      switch (t.kind) {
+        case 'Bool':
+          out = [false, true];
+          break;
+        case 'Long': {
+          const longs = values.filter((v) => typeof v === 'number' || typeof v === 'bigint');
+          for (const n of f?.longs ?? []) if (n >= -(2n ** 63n) && n < 2n ** 63n) longs.push(Number.isSafeInteger(Number(n)) ? Number(n) : n);
+          // 0 is the neutral value; 1 when 0 is the only literal, so the comparison can be false.
+          const extra = longs.length > 0 && longs.every((v) => valueEquals(v, 0)) ? [1] : [];
+          out = distinct([0], [...longs, ...extra]);
+          break;
+        }
+        case 'String':
+          out = distinct(this.#freshString(f, f?.peer === true ? 2 : 1), values.filter((v) => typeof v === 'string'));
+          break;
+        case 'Entity': {
+          const name = t.name;
+          const ents = values.filter((v): v is EntityUID => v instanceof EntityUID && v.type === name);
+          out = distinct([this.freshEntity(name)], [...this.#literalsOf(name), ...ents]);
+          break;
+        }
+        case 'Set':
+          out = this.#sets(t.element, f, depth);
+          break;
+        case 'Record':
+          out = this.#records(t.attrs, f, depth);
+          break;
+        case 'Extension': {
+          const n = this.#extension(t.name);
+          const ext = values.filter((v) => v instanceof ExtensionValue && v.extensionType === t.name);
+          out = distinct(n === undefined ? [] : [n], ext);
+          break;
+        }
+      }
+    }
+    if (out.length === 0) out = [false];
+    return optional ? [...out, ABSENT] : out;
+  }
+
+  #sets(element: SchemaType | undefined, f: PathFacts | undefined, depth: number): Value[] {
+    const ef = new PathFacts();
+    for (const v of f?.elements.values() ?? []) ef.addValue(v);
+    const elems = depth > 2 ? [] : (this.#candidates(element, ef, false, depth + 1) as Value[]).slice(0, 6);
+    const out: Value[] = [new CedarSet([])];
+    for (const x of elems) out.push(new CedarSet([x]));
+    if (elems.length > 1) out.push(new CedarSet(elems));
+    return out;
+  }
+
+  #records(attrs: RecordAttrs | undefined, f: PathFacts | undefined, depth: number): Value[] {
+    const fields: [string, Choice[]][] = [];
+    const names = new Set<string>([...(attrs?.keys() ?? []), ...(f?.attrs.keys() ?? [])]);
+    for (const name of [...names].sort()) {
+      const a = attrs?.get(name);
+      const sub = f?.attrs.get(name);
+      if (a !== undefined && !a.required && sub === undefined) continue;
+      if (a === undefined && attrs !== undefined && sub === undefined) continue;
+      const c = depth > 2 ? this.#candidates(a?.type, sub, false, depth + 1).slice(0, 1) : this.#candidates(a?.type, sub, a === undefined || !a.required, depth + 1);
+      fields.push([name, c]);
+    }
+    const base = new Map<string, Value>();
+    for (const [name, c] of fields) if (c[0] !== ABSENT) base.set(name, c[0] as Value);
+    const out: Value[] = [new CedarRecord(base)];
+    for (const [name, c] of fields) {
+      for (const x of c.slice(1)) {
+        if (out.length >= 12) break;
+        const m = new Map(base);
+        if (x === ABSENT) m.delete(name);
+        else m.set(name, x);
+        out.push(new CedarRecord(m));
+      }
+    }
+    return out;
+  }
+
+  /** Candidates from what the policies do with a path whose type is unknown. */
+  #inferred(f: PathFacts | undefined, depth: number): Value[] {
+    if (f === undefined) return [false];
+    if (f.attrs.size > 0 && f.values.size === 0) return this.#records(undefined, f, depth);
+    const values = [...f.values.values()];
+    const first: Value[] = [];
+    const rest: Value[] = [...values];
+    if (f.hints.has('Bool')) first.push(false, true);
+    if (f.hints.has('Long') || values.some((v) => typeof v === 'number' || typeof v === 'bigint')) {
+      first.push(0);
+      for (const n of f.longs) rest.push(Number.isSafeInteger(Number(n)) ? Number(n) : n);
+    }
+    if (f.hints.has('String') || values.some((v) => typeof v === 'string') || f.peer) {
+      first.push(...this.#freshString(f, f.peer ? 2 : 1));
+    }
+    for (const v of values) if (v instanceof EntityUID) first.push(this.freshEntity(v.type));
+    if (f.hints.has('Set') || f.elements.size > 0) rest.push(...this.#sets(undefined, f, depth));
+    const out = distinct(first, rest);
+    return out.length === 0 ? [false] : out;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Dimensions of one environment
+
+  #plan(env: AnalysisEnv & { action: EntityUID }, schema: Schema | undefined): EnvPlan {
+    const model = this.#model;
+    const facts = this.#facts;
+    const focus = this.#focus;
+    const pt = env.principalType!;
+    const rt = env.resourceType!;
+    const dims: Dim[] = [];
+    const principals = [this.freshEntity(pt), ...this.#literalsOf(pt)];
+    const resources = [this.freshEntity(rt), ...this.#literalsOf(rt)];
+    dims.push({ label: 'principal', size: principals.length, focus: true, apply: (b, i) => void (b.principal = principals[i]!) });
+    dims.push({ label: 'resource', size: resources.length, focus: true, apply: (b, i) => void (b.resource = resources[i]!) });
+
+    const parentDims = (who: 'principal' | 'resource', type: string): void => {
+      const groups = new Map<string, EntityUID>();
+      for (const g of facts.groups.values()) {
+        if (isActionTypeName(g.type) || model?.actionTypes.has(g.type)) continue;
+        if (model === undefined || (mayBeIn(model, type, g.type) && (g.type !== type || model.entityTypes.get(type)?.memberOfTypes.includes(type)))) {
+          groups.set(g.key, g);
+        }
+      }
+      if (facts.dynamicIn && model !== undefined) {
+        for (const t of model.entityTypes.get(type)?.memberOfTypes ?? []) {
+          const g = this.freshEntity(t);
+          groups.set(g.key, g);
+        }
+      }
+      for (const g of sortedUids(groups.values())) {
+        dims.push({
+          label: `${who} in ${g.key}`,
+          size: 2,
+          focus: focus.groups.has(g.key),
+          apply: (b, i) => {
+            if (i === 1) (who === 'principal' ? b.pParents : b.rParents).push(g);
+          },
+        });
+      }
+    };
+    parentDims('principal', pt);
+    parentDims('resource', rt);
+
+    const attrDims = (who: 'principal' | 'resource' | 'context', shape: RecordAttrs | undefined, open: boolean, closedEntity: boolean): Map<string, Value> => {
+      const base = new Map<string, Value>();
+      const f = facts.roots.get(who);
+      const ff = focus.roots.get(who);
+      const names = new Set<string>([...(f?.attrs.keys() ?? [])]);
+      for (const [name, a] of shape ?? []) if (a.required) names.add(name);
+      for (const name of [...names].sort()) {
+        const a = shape?.get(name);
+        if (a === undefined && shape !== undefined && (closedEntity || !open)) continue;
+        const c = this.#candidates(a?.type, f?.attrs.get(name), a === undefined || !a.required, 0);
+        if (c[0] !== ABSENT) base.set(name, c[0] as Value);
+        if (c.length < 2 || f?.attrs.has(name) !== true) continue;
+        dims.push({
+          label: `${who}.${name}`,
+          size: c.length,
+          focus: ff?.attrs.has(name) === true,
+          apply: (b, i) => {
+            const m = who === 'principal' ? b.pAttrs : who === 'resource' ? b.rAttrs : b.ctx;
+            const x = c[i]!;
+            if (x === ABSENT) m.delete(name);
+            else m.set(name, x);
+          },
+        });
+      }
+      return base;
+    };
+    const tagDims = (who: 'principal' | 'resource', type: string): void => {
+      const f = facts.roots.get(who);
+      const tagType = model?.entityTypes.get(type)?.tags;
+      if (model !== undefined && tagType === undefined) return;
+      for (const name of [...(f?.tags.keys() ?? [])].sort()) {
+        const c = this.#candidates(tagType, f?.tags.get(name), false, 0);
+        dims.push({
+          label: `${who}#${name}`,
+          size: c.length + 1,
+          focus: focus.roots.get(who)?.tags.has(name) === true,
+          apply: (b, i) => {
+            if (i > 0) (who === 'principal' ? b.pTags : b.rTags).set(name, c[i - 1] as Value);
+          },
+        });
+      }
+    };
+    const pShape = model?.entityTypes.get(pt)?.shape;
+    const rShape = model?.entityTypes.get(rt)?.shape;
+    const ctxType = schema?.action(env.action)?.appliesTo;
+    const ctxBase = attrDims('context', ctxType?.context, ctxType?.contextOpen ?? true, false);
+    const pBase = attrDims('principal', pShape, true, model !== undefined);
+    const rBase = attrDims('resource', rShape, true, model !== undefined);
+    tagDims('principal', pt);
+    tagDims('resource', rt);
+    // Identity first, then what the focus policies read, then the rest (stable).
+    const ordered = [...dims.filter((d) => d.focus), ...dims.filter((d) => !d.focus)];
+    return {
+      env,
+      dims: ordered,
+      base: () => ({
+        principal: principals[0]!,
+        resource: resources[0]!,
+        pAttrs: new Map(pBase),
+        rAttrs: new Map(rBase),
+        pTags: new Map(),
+        rTags: new Map(),
+        pParents: [],
+        rParents: [],
+        ctx: new Map(ctxBase),
+      }),
+    };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Enumeration
+
+  /** The requests, fewest dimensions off neutral first, round-robin over the environments. */
+  *scenarios(): Generator<Scenario> {
+    const maxWeight = Math.max(0, ...this.#plans.map((p) => p.dims.filter((d) => d.size > 1).length));
+    for (let w = 0; w <= maxWeight; w++) {
+      const gens = this.#plans.map((p) => ({ p, g: vectorsOfWeight(p.dims.map((d) => d.size), w) }));
+      let live = gens;
+      while (live.length > 0) {
+        const next: typeof live = [];
+        for (const x of live) {
+          const r = x.g.next();
+          if (r.done === true) continue;
+          next.push(x);
+          yield this.#materialize(x.p, r.value);
+        }
+        live = next;
+      }
+    }
+  }
+
+  /**
+   * The contexts of one environment (by index in {@link environments}), fewest fields off
+   * neutral first; for requests over a host's own entities.
+   */
+  *contexts(envIndex: number): Generator<CedarRecord> {
+    const plan = this.#plans[envIndex];
+    if (plan === undefined) return;
+    const dims = plan.dims.filter((d) => d.label.startsWith('context.'));
+    const sizes = dims.map((d) => d.size);
+    for (let w = 0; w <= dims.length; w++) {
+      for (const v of vectorsOfWeight(sizes, w)) {
+        const b = plan.base();
+        dims.forEach((d, i) => d.apply(b, v[i]!));
+        yield new CedarRecord(b.ctx);
+      }
+    }
+  }
+
+  /** Entities of the schema's action hierarchy (or the actions the policies name). */
+  actionEntities(): readonly EntityJson[] {
+    return this.#baseline.filter((e) => {
+      const t = (e.uid as { type: string }).type;
+      return isActionTypeName(t) || this.#model?.actionTypes.has(t) === true;
+    });
+  }
+
+  #materialize(plan: EnvPlan, vector: readonly number[]): Scenario {
+    const b = plan.base();
+    plan.dims.forEach((d, i) => d.apply(b, vector[i]!));
+    const entities: EntityJson[] = [];
+    const taken = new Set<string>();
+    const own = (uid: EntityUID, attrs: Map<string, Value>, parents: EntityUID[], tags: Map<string, Value>): void => {
+      if (taken.has(uid.key)) return;
+      taken.add(uid.key);
+      entities.push(entityJson(uid, attrs, parents.filter((p) => !p.equals(uid)), tags));
+    };
+    own(b.principal, b.pAttrs, b.pParents, b.pTags);
+    own(b.resource, b.rAttrs, b.rParents, b.rTags);
+    this.#baseline.forEach((e, i) => {
+      const key = this.#baselineKeys[i]!;
+      if (!taken.has(key)) entities.push(e);
+    });
+    return {
+      principal: b.principal,
+      action: plan.env.action,
+      resource: b.resource,
+      context: new CedarRecord(b.ctx),
+      entities,
+    };
+  }
+}
+
+function entityJson(uid: EntityUID, attrs: ReadonlyMap<string, Value>, parents: readonly EntityUID[], tags: ReadonlyMap<string, Value>): EntityJson {
+  const out: { uid: { type: string; id: string }; attrs: Record<string, CedarJsonValue>; parents: { type: string; id: string }[]; tags?: Record<string, CedarJsonValue> } = {
+    uid: uidToJson(uid),
+    attrs: Object.fromEntries([...attrs].map(([k, v]) => [k, valueToJson(v)])),
+    parents: parents.map(uidToJson),
+  };
+  if (tags.size > 0) out.tags = Object.fromEntries([...tags].map(([k, v]) => [k, valueToJson(v)]));
+  return out;
+}
+
+/** Index vectors with exactly `w` positions off 0, in lexicographic order of positions and digits. */
+export function* vectorsOfWeight(sizes: readonly number[], w: number): Generator<number[]> {
+  const free = sizes.map((s, i) => (s > 1 ? i : -1)).filter((i) => i >= 0);
+  if (w > free.length) return;
+  const combo = Array.from({ length: w }, (_, i) => i);
+  for (;;) {
+    const positions = combo.map((c) => free[c]!);
+    const digits = positions.map(() => 1);
+    for (;;) {
+      const v = new Array<number>(sizes.length).fill(0);
+      positions.forEach((p, i) => (v[p] = digits[i]!));
+      yield v;
+      let k = w - 1;
+      while (k >= 0 && digits[k] === sizes[positions[k]!]! - 1) digits[k--] = 1;
+      if (k < 0) break;
+      digits[k]!++;
+    }
+    let j = w - 1;
+    while (j >= 0 && combo[j] === free.length - w + j) j--;
+    if (j < 0) return;
+    combo[j]!++;
+    for (let k = j + 1; k < w; k++) combo[k] = combo[k - 1]! + 1;
+  }
+}
+
+/** The request in the JSON form `isAuthorized` takes. */
+export function scenarioRequest(s: Scenario): AuthorizationRequest {
+  return {
+    principal: uidToJson(s.principal),
+    action: uidToJson(s.action),
+    resource: uidToJson(s.resource),
+    context: Object.fromEntries([...s.context.attrs].map(([k, v]) => [k, valueToJson(v)])),
+  };
+}
+
+/** The scenario's entity store, or undefined when its data is invalid (a cycle in parents). */
+export function scenarioStore(s: Scenario): EntityStore | undefined {
+  try {
+    return EntityStore.fromJson(s.entities);
+  } catch {
+    return undefined;
+  }
+}
