@@ -182,6 +182,13 @@ export class RequestUniverse {
     return u;
   }
 
+  #freshResource(type: string): EntityUID {
+    const base = this.freshEntity(type);
+    let id = base.id + '-resource';
+    while (this.#facts.entities.has(new EntityUID(type, id).key)) id += "'";
+    return new EntityUID(type, id);
+  }
+
   #literalsOf(type: string): readonly EntityUID[] {
     return this.#byType.get(type) ?? [];
   }
@@ -373,7 +380,9 @@ export class RequestUniverse {
     const rt = env.resourceType!;
     const dims: Dim[] = [];
     const principals = [this.freshEntity(pt), ...this.#literalsOf(pt)];
-    const resources = [this.freshEntity(rt), ...this.#literalsOf(rt)];
+    // With one type on both sides, the resource gets a fresh entity of its own first, so that
+    // principal and resource data do not overwrite each other in the neutral request.
+    const resources = rt === pt ? [this.#freshResource(rt), this.freshEntity(rt), ...this.#literalsOf(rt)] : [this.freshEntity(rt), ...this.#literalsOf(rt)];
     dims.push({ label: 'principal', size: principals.length, focus: true, apply: (b, i) => void (b.principal = principals[i]!) });
     dims.push({ label: 'resource', size: resources.length, focus: true, apply: (b, i) => void (b.resource = resources[i]!) });
 
@@ -532,8 +541,13 @@ export class RequestUniverse {
       taken.add(uid.key);
       entities.push(entityJson(uid, attrs, parents.filter((p) => !p.equals(uid)), tags));
     };
-    own(b.principal, b.pAttrs, b.pParents, b.pTags);
-    own(b.resource, b.rAttrs, b.rParents, b.rTags);
+    if (b.principal.equals(b.resource)) {
+      // One entity on both sides: the union of both sides' data.
+      own(b.principal, new Map([...b.pAttrs, ...b.rAttrs]), [...b.pParents, ...b.rParents], new Map([...b.pTags, ...b.rTags]));
+    } else {
+      own(b.principal, b.pAttrs, b.pParents, b.pTags);
+      own(b.resource, b.rAttrs, b.rParents, b.rTags);
+    }
     this.#baseline.forEach((e, i) => {
       const key = this.#baselineKeys[i]!;
       if (!taken.has(key)) entities.push(e);
@@ -552,7 +566,7 @@ function entityJson(uid: EntityUID, attrs: ReadonlyMap<string, Value>, parents: 
   const out: { uid: { type: string; id: string }; attrs: Record<string, CedarJsonValue>; parents: { type: string; id: string }[]; tags?: Record<string, CedarJsonValue> } = {
     uid: uidToJson(uid),
     attrs: Object.fromEntries([...attrs].map(([k, v]) => [k, valueToJson(v)])),
-    parents: parents.map(uidToJson),
+    parents: sortedUids(new Map(parents.map((p) => [p.key, p])).values()).map(uidToJson),
   };
   if (tags.size > 0) out.tags = Object.fromEntries([...tags].map(([k, v]) => [k, valueToJson(v)]));
   return out;

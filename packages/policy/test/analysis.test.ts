@@ -1,0 +1,323 @@
+import { describe, expect, it } from 'vitest';
+import {
+  analyzePolicies,
+  type AnalysisFinding,
+  type AnalysisFindingKind,
+  type AnalysisReport,
+} from '../src/analysis.js';
+import { Authorizer } from '../src/authorizer.js';
+import { EntityStore } from '../src/entities.js';
+import { Schema } from '../src/schema.js';
+import { parsePolicies } from '../src/internal/parser.js';
+
+/** A PolicySet-like object from Cedar text (ids: `@id`, else `policy<N>` by position). */
+function set(text: string) {
+  const policies = parsePolicies(text).map((p, i) => ({
+    id: p.ast.annotations.get('id') ?? `policy${i}`,
+    effect: p.ast.effect,
+    ast: p.ast,
+  }));
+  return { policies: () => policies, digest: `test:${text}` };
+}
+
+const schema = Schema.parse(`
+  entity Group;
+  entity User in [Group] { dept: String, level: Long, manager?: User };
+  entity Folder;
+  entity Doc in [Folder] { owner: User, public: Bool, tags: Set<String> };
+  entity Admin;
+  action view, edit appliesTo { principal: [User], resource: [Doc], context: { mfa: Bool, ip?: String } };
+  action "delete" appliesTo { principal: [User, Admin], resource: [Doc] };
+  action manage appliesTo { principal: Admin, resource: Folder };
+`);
+
+function of(r: AnalysisReport, kind: AnalysisFindingKind): AnalysisFinding[] {
+  return r.findings.filter((f) => f.kind === kind);
+}
+
+function ids(r: AnalysisReport, kind: AnalysisFindingKind): string[][] {
+  return of(r, kind).map((f) => [...f.policyIds]);
+}
+
+/** The decision of `text` on a finding's example request. */
+function decide(text: string, f: AnalysisFinding) {
+  const example = f.example!;
+  return new Authorizer({ policies: set(text) }).isAuthorized(
+    example.request,
+    EntityStore.fromJson([...example.entities]),
+  );
+}
+
+describe('analyzePolicies: unreachable policies', () => {
+  it('reports a scope that matches none of the schema request environments', () => {
+    const r = analyzePolicies(
+      set(`
+        @id("admin-view") permit(principal is Admin, action == Action::"view", resource);
+        @id("folder-doc") permit(principal, action == Action::"manage", resource is Doc);
+        @id("ok") permit(principal is Admin, action == Action::"delete", resource);
+      `),
+      { schema },
+    );
+    expect(ids(r, 'unreachable')).toEqual([['admin-view'], ['folder-doc']]);
+    expect(of(r, 'unreachable')[0]!.message).toMatch(/request environments/);
+  });
+
+  it('reports conditions that never hold together, with or without a schema', () => {
+    const text = `
+      @id("two-values") permit(principal, action, resource) when { context.ip == "a" } when { context.ip == "b" };
+      @id("flag") permit(principal, action, resource) when { context.mfa } unless { context.mfa };
+      @id("scope") permit(principal == User::"alice", action, resource) when { principal == User::"bob" };
+      @id("ok") permit(principal, action, resource) when { context.ip == "a" } when { principal.level > 2 };
+    `;
+    for (const options of [{}, { schema }]) {
+      const r = analyzePolicies(set(text), options);
+      expect(ids(r, 'unreachable')).toEqual([['two-values'], ['flag'], ['scope']]);
+    }
+  });
+
+  it('does not report a policy whose conditions can hold', () => {
+    const r = analyzePolicies(
+      set(`
+        permit(principal in Group::"eng", action == Action::"view", resource)
+          when { principal.level >= 3 && principal.level < 5 && resource has owner };
+        forbid(principal, action, resource) unless { context.mfa };
+      `),
+      { schema },
+    );
+    expect(of(r, 'unreachable')).toEqual([]);
+    expect(of(r, 'alwaysFalse')).toEqual([]);
+  });
+});
+
+describe('analyzePolicies: constant conditions', () => {
+  it('finds always-false conditions: empty intervals, has contradictions, errors, impossible types', () => {
+    const r = analyzePolicies(
+      set(`
+        @id("interval") permit(principal, action, resource) when { principal.level > 3 && principal.level < 2 };
+        @id("has") permit(principal, action, resource) when { !(context has ip) && context.ip == "x" };
+        @id("error") permit(principal, action, resource) when { 1 + "a" == 2 };
+        @id("literal") permit(principal, action, resource) unless { true };
+        @id("type") permit(principal, action == Action::"view", resource) when { principal is Admin };
+      `),
+      { schema },
+    );
+    expect(ids(r, 'alwaysFalse')).toEqual([['interval'], ['has'], ['error'], ['literal'], ['type']]);
+    const error = of(r, 'alwaysFalse').find((f) => f.policyIds[0] === 'error')!;
+    expect(error.condition).toBe(0);
+    expect(error.message).toMatch(/error/);
+    // Each of them can never apply.
+    expect(ids(r, 'unreachable').map((x) => x[0])).toEqual(['interval', 'has', 'error', 'literal', 'type']);
+  });
+
+  it('finds always-true conditions: literals, tautologies over has, required attributes', () => {
+    const text = `
+      @id("literal") permit(principal, action, resource) when { 1 < 2 };
+      @id("tautology") permit(principal, action, resource) when { context has ip || !(context has ip) };
+      @id("unless") permit(principal, action, resource) unless { principal == User::"a" && principal == User::"b" };
+      @id("required") permit(principal, action == Action::"view", resource) when { principal has dept };
+    `;
+    const withSchema = analyzePolicies(set(text), { schema });
+    expect(ids(withSchema, 'alwaysTrue')).toEqual([['literal'], ['tautology'], ['unless'], ['required']]);
+    // Without a schema, `dept` may be absent: only the first three are constant.
+    const without = analyzePolicies(set(text));
+    expect(ids(without, 'alwaysTrue')).toEqual([['literal'], ['tautology'], ['unless']]);
+    expect(of(without, 'alwaysFalse')).toEqual([]);
+  });
+
+  it('reports a condition true only when it does not error, and says so', () => {
+    const r = analyzePolicies(set(`permit(principal, action, resource) when { principal.level > 1 || true };`));
+    expect(ids(r, 'alwaysTrue')).toEqual([['policy0']]);
+    expect(of(r, 'alwaysTrue')[0]!.message).toMatch(/without error/);
+  });
+
+  it('does not report conditions that can be either', () => {
+    const r = analyzePolicies(
+      set(`
+        permit(principal, action, resource) when { principal.level > 3 };
+        permit(principal, action, resource) when { context has ip && context.ip like "10.*" };
+        permit(principal, action, resource) when { resource.owner == principal };
+        permit(principal, action, resource) when { principal.level > 3 && principal.level < 5 && principal.level != 4 };
+      `),
+      { schema },
+    );
+    expect(of(r, 'alwaysTrue')).toEqual([]);
+    expect(of(r, 'alwaysFalse')).toEqual([]);
+  });
+
+  it('reasons about integer intervals with exclusions', () => {
+    const r = analyzePolicies(
+      set(`permit(principal, action, resource) when { principal.level >= 4 && principal.level <= 5 && principal.level != 4 && principal.level != 5 };`),
+    );
+    expect(ids(r, 'alwaysFalse')).toEqual([['policy0']]);
+  });
+});
+
+describe('analyzePolicies: shadowed and overridden policies', () => {
+  it('reports a permit contained by an unconditional permit with a wider scope', () => {
+    const text = `
+      @id("narrow") permit(principal == User::"alice", action == Action::"view", resource) when { context.mfa };
+      @id("wide") permit(principal, action == Action::"view", resource);
+    `;
+    const r = analyzePolicies(set(text), { schema });
+    expect(ids(r, 'shadowed')).toEqual([['narrow', 'wide']]);
+    const f = of(r, 'shadowed')[0]!;
+    expect(f.example).toBeDefined();
+    expect(decide(`permit(principal == User::"alice", action == Action::"view", resource) when { context.mfa };`, f).decision).toBe('allow');
+  });
+
+  it('uses the schema: `principal is User` covers every principal of `view`', () => {
+    const text = `
+      @id("narrow") permit(principal in Group::"eng", action == Action::"view", resource);
+      @id("wide") permit(principal is User, action in [Action::"view", Action::"edit"], resource is Doc);
+    `;
+    expect(ids(analyzePolicies(set(text), { schema }), 'shadowed')).toEqual([['narrow', 'wide']]);
+    // Without the schema the principal of `narrow` could be of any type.
+    expect(ids(analyzePolicies(set(text)), 'shadowed')).toEqual([]);
+  });
+
+  it('does not report shadowing by a conditional or narrower permit', () => {
+    const r = analyzePolicies(
+      set(`
+        permit(principal == User::"alice", action == Action::"view", resource);
+        permit(principal, action == Action::"view", resource) when { context.mfa };
+        permit(principal == User::"alice", action == Action::"view", resource == Doc::"d");
+      `),
+      { schema },
+    );
+    expect(of(r, 'shadowed').map((f) => f.policyIds)).toEqual([['policy2', 'policy0']]);
+  });
+
+  it('reports a permit wholly overridden by an unconditional forbid, with a checked example', () => {
+    const text = `
+      @id("alice-delete") permit(principal == User::"alice", action == Action::"delete", resource) when { resource.public };
+      @id("no-delete") forbid(principal, action == Action::"delete", resource);
+    `;
+    const r = analyzePolicies(set(text), { schema });
+    expect(ids(r, 'overridden')).toEqual([['alice-delete', 'no-delete']]);
+    const f = of(r, 'overridden')[0]!;
+    const answer = decide(text, f);
+    expect(answer.decision).toBe('deny');
+    expect(answer.determining).toEqual(['no-delete']);
+    expect(decide(`@id("alice-delete") permit(principal == User::"alice", action == Action::"delete", resource) when { resource.public };`, f).decision).toBe('allow');
+    // Overridden permits are not also listed as conflicts.
+    expect(of(r, 'conflict')).toEqual([]);
+  });
+
+  it('does not report a permit overridden by a conditional forbid', () => {
+    const r = analyzePolicies(
+      set(`
+        permit(principal == User::"alice", action == Action::"delete", resource);
+        forbid(principal, action == Action::"delete", resource) unless { context has ip };
+      `),
+    );
+    expect(of(r, 'overridden')).toEqual([]);
+  });
+});
+
+describe('analyzePolicies: permit/forbid conflicts', () => {
+  const text = `
+    @id("public-view") permit(principal, action == Action::"view", resource) when { resource.public };
+    @id("banned") forbid(principal in Group::"banned", action, resource);
+    @id("no-mfa") forbid(principal, action, resource) unless { context.mfa };
+    @id("bob-only") forbid(principal == User::"bob", action == Action::"edit", resource);
+  `;
+
+  it('reports each pair with a concrete request where both apply', () => {
+    const r = analyzePolicies(set(text), { schema });
+    expect(ids(r, 'conflict')).toEqual([
+      ['public-view', 'banned'],
+      ['public-view', 'no-mfa'],
+    ]);
+    for (const f of of(r, 'conflict')) {
+      const answer = decide(text, f);
+      expect(answer.decision).toBe('deny');
+      expect(answer.determining).toContain(f.policyIds[1]);
+      const permitOnly = decide(`@id("public-view") permit(principal, action == Action::"view", resource) when { resource.public };`, f);
+      expect(permitOnly.decision).toBe('allow');
+    }
+    expect(r.examined).toBeGreaterThan(0);
+  });
+
+  it('finds conflicts without a schema too', () => {
+    const r = analyzePolicies(set(text));
+    expect(ids(r, 'conflict')).toEqual([
+      ['public-view', 'banned'],
+      ['public-view', 'no-mfa'],
+    ]);
+  });
+
+  it('does not report disjoint or contradictory pairs', () => {
+    const disjoint = analyzePolicies(
+      set(`
+        permit(principal == User::"alice", action, resource);
+        forbid(principal == User::"bob", action, resource);
+        forbid(principal, action == Action::"edit", resource);
+        permit(principal, action == Action::"view", resource) when { principal.level > 5 };
+        forbid(principal, action == Action::"view", resource) when { principal.level < 3 };
+      `),
+      { schema },
+    );
+    // Not reported: alice vs bob, view vs edit, level > 5 vs level < 3.
+    expect(ids(disjoint, 'conflict')).toEqual([
+      ['policy0', 'policy2'],
+      ['policy0', 'policy4'],
+      ['policy3', 'policy1'],
+    ]);
+    const contradictory = analyzePolicies(
+      set(`
+        permit(principal, action, resource) when { context.mfa };
+        forbid(principal, action, resource) unless { context.mfa };
+      `),
+      { schema },
+    );
+    expect(of(contradictory, 'conflict')).toEqual([]);
+  });
+
+  it('bounds the search and says so', () => {
+    const r = analyzePolicies(set(text), { schema, maxRequests: 1 });
+    expect(r.examined).toBeLessThanOrEqual(1);
+    expect(r.truncated).toBe(true);
+  });
+});
+
+describe('analyzePolicies: duplicates', () => {
+  it('reports policies with the same effect, scope and conditions, whatever their formatting', () => {
+    const r = analyzePolicies(
+      set(`
+        @id("a") permit(principal in Group::"eng", action == Action::"view", resource) when { principal.level > 2 };
+        @id("b") @reason("copy")
+        permit(
+          principal in Group::"eng",
+          action == Action::"view",
+          resource
+        ) when { principal.level   >   2 };
+        @id("c") forbid(principal in Group::"eng", action == Action::"view", resource) when { principal.level > 2 };
+        @id("d") permit(principal in Group::"eng", action == Action::"view", resource) when { principal.level > 3 };
+      `),
+    );
+    expect(ids(r, 'duplicate')).toEqual([['b', 'a']]);
+    // A duplicate is not also reported as shadowing its twin.
+    expect(of(r, 'shadowed')).toEqual([]);
+  });
+
+  it('reports nothing for a clean set', () => {
+    const r = analyzePolicies(
+      set(`
+        permit(principal in Group::"eng", action == Action::"view", resource) when { principal.level > 2 };
+        permit(principal, action == Action::"edit", resource) when { resource.owner == principal };
+      `),
+      { schema },
+    );
+    expect(r.findings).toEqual([]);
+    expect(r.truncated).toBe(false);
+  });
+});
+
+describe('analyzePolicies: input', () => {
+  it('rejects what is not a policy set, and bad options', () => {
+    expect(() => analyzePolicies({} as never)).toThrow(expect.objectContaining({ code: 'E_INVALID_ARGUMENT' }));
+    expect(() => analyzePolicies(set(''), { maxRequests: -1 })).toThrow(
+      expect.objectContaining({ code: 'E_INVALID_OPTION' }),
+    );
+  });
+});
