@@ -625,6 +625,30 @@ describe('extension values', () => {
     expect(disagreements(apart.map(([a, b]) => call('==', a, b)))).toEqual([]);
   });
 
+  it('equals() agrees with key() on every pair of collision-prone literals', () => {
+    const values = fc
+      .sample(
+        fc.oneof(
+          ipText(true).map((s) => ip(s)),
+          decimalText(true).map((s) => dec(s)),
+          datetimeText(true).map((s) => dt(s)),
+          durationText(true).map((s) => dur(s)),
+        ),
+        { numRuns: 300, seed: 11 },
+      )
+      .map(outcome)
+      .flatMap((o) => ('value' in o && o.value instanceof ExtensionValue ? [o.value] : []));
+    let equalPairs = 0;
+    for (const a of values) {
+      for (const b of values) {
+        const byKey = a.extensionType === b.extensionType && a.key() === b.key();
+        expect(a.equals(b), `${a.toString()} vs ${b.toString()}`).toBe(byKey);
+        if (byKey && a !== b) equalPairs++;
+      }
+    }
+    expect(equalPairs).toBeGreaterThan(100);
+  });
+
   it('Long results are canonical: a number when safe, a bigint otherwise', () => {
     const ms = (s: string): Value => v(call('toMilliseconds', dur(s)));
     expect(ms('9007199254740991ms')).toBe(9_007_199_254_740_991);

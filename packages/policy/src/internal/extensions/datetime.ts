@@ -106,6 +106,11 @@ export class Datetime extends ExtensionValue {
     return String(this.ms);
   }
 
+  /** Cedar `==` (fast path: the canonical Long representation makes `===` exact). */
+  override equals(other: ExtensionValue): boolean {
+    return other instanceof Datetime && other.ms === this.ms;
+  }
+
   /**
    * The instant as `YYYY-MM-DDThh:mm:ss.SSSZ`. Instants outside years 0000–9999 (reachable only
    * through `offset`) print with a signed, expanded year, which `datetime()` does not accept.

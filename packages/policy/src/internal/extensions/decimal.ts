@@ -42,6 +42,11 @@ export class Decimal extends ExtensionValue {
     return String(this.units);
   }
 
+  /** Cedar `==`: equal by value, whatever the spelling (`1.0` and `1.00`). */
+  override equals(other: ExtensionValue): boolean {
+    return other instanceof Decimal && other.units === this.units;
+  }
+
   /** The value as a decimal literal with the fewest fraction digits (at least one): `1.5`, `-0.0001`. */
   arg(): string {
     const neg = this.units < 0n;

@@ -109,6 +109,11 @@ export class Duration extends ExtensionValue {
     return String(this.ms);
   }
 
+  /** Cedar `==` (fast path: the canonical Long representation makes `===` exact). */
+  override equals(other: ExtensionValue): boolean {
+    return other instanceof Duration && other.ms === this.ms;
+  }
+
   /** The span as Cedar text, largest units first (`1h30m`, `-2d12h`, `0ms`). */
   arg(): string {
     let rest = BigInt(this.ms);

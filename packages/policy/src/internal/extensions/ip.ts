@@ -76,6 +76,7 @@ export class IpAddr extends ExtensionValue {
   readonly constructorName = 'ip';
   #first: bigint | undefined;
   #last: bigint | undefined;
+  #key: string | undefined;
 
   /**
    * @param v6 IPv6 when true, IPv4 otherwise.
@@ -149,7 +150,18 @@ export class IpAddr extends ExtensionValue {
   }
 
   key(): string {
-    return `${this.v6 ? '6' : '4'}:${this.addr.toString(16)}/${this.prefix}`;
+    this.#key ??= `${this.v6 ? '6' : '4'}:${this.addr.toString(16)}/${this.prefix}`;
+    return this.#key;
+  }
+
+  /** Cedar `==`: same family, address (host bits included) and prefix length. */
+  override equals(other: ExtensionValue): boolean {
+    return (
+      other instanceof IpAddr &&
+      other.v6 === this.v6 &&
+      other.addr === this.addr &&
+      other.prefix === this.prefix
+    );
   }
 
   /** The address as Cedar text (`10.0.0.1`, `10.0.0.0/8`, `2001:db8::1`), `/prefix` when not full. */
