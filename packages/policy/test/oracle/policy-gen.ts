@@ -181,12 +181,16 @@ export function countForms(set: GPolicySet, out: Map<string, number>): void {
 // Generators
 
 const entityUid = fc.constantFrom(...ENTITY_UIDS);
+/** Scope targets: mostly principals/resources, sometimes an action uid. */
+const scopeUid = fc.oneof({ weight: 9, arbitrary: entityUid }, { weight: 1, arbitrary: fc.constantFrom(...ACTION_UIDS) });
 const actionUid = fc.constantFrom(...ACTION_UIDS);
-const entityType = fc.constantFrom(...ENTITY_TYPES);
+const entityType = fc.constantFrom(...ENTITY_TYPES, ...ENTITY_TYPES, 'Action', 'Nope::Type');
+/** Action scope uids: actions, and rarely a non-action (both engines must reject the policy). */
+const actionScopeUid = fc.oneof({ weight: 1000, arbitrary: actionUid }, { weight: 1, arbitrary: entityUid });
 
 function scopeArb(slot: '?principal' | '?resource' | null): fc.Arbitrary<GScope> {
   const target: fc.Arbitrary<GTarget> =
-    slot === null ? entityUid.map((uid) => ({ uid })) : fc.constant({ slot });
+    slot === null ? scopeUid.map((uid) => ({ uid })) : fc.constant({ slot });
   const arms: fc.Arbitrary<GScope>[] = [
     target.map((t): GScope => ({ op: '==', target: t })),
     target.map((t): GScope => ({ op: 'in', target: t })),
@@ -204,12 +208,12 @@ function scopeArb(slot: '?principal' | '?resource' | null): fc.Arbitrary<GScope>
 
 const actionScopeArb: fc.Arbitrary<GActionScope> = fc.oneof(
   { weight: 6, arbitrary: fc.constant<GActionScope>({ op: 'all' }) },
-  { weight: 3, arbitrary: actionUid.map((uid): GActionScope => ({ op: '==', uid })) },
-  { weight: 2, arbitrary: actionUid.map((uid): GActionScope => ({ op: 'in', uids: [uid], list: false })) },
+  { weight: 3, arbitrary: actionScopeUid.map((uid): GActionScope => ({ op: '==', uid })) },
+  { weight: 2, arbitrary: actionScopeUid.map((uid): GActionScope => ({ op: 'in', uids: [uid], list: false })) },
   {
     weight: 2,
     arbitrary: fc
-      .uniqueArray(actionUid, { maxLength: 3, selector: (u) => `${u.type}::${u.id}` })
+      .uniqueArray(actionScopeUid, { maxLength: 3, selector: (u) => `${u.type}::${u.id}` })
       .map((uids): GActionScope => ({ op: 'in', uids, list: true })),
   },
 );
@@ -229,7 +233,7 @@ export interface PolicyGenOptions {
   readonly maxPolicies: number;
 }
 
-export const DEFAULT_POLICY_OPTIONS: PolicyGenOptions = { depth: 3, maxPolicies: 5 };
+export const DEFAULT_POLICY_OPTIONS: PolicyGenOptions = { depth: 4, maxPolicies: 5 };
 
 /** One policy (a template when `template` is set: its scope gets one or two slots). */
 export function policyArb(template: boolean, opts: PolicyGenOptions = DEFAULT_POLICY_OPTIONS): fc.Arbitrary<Omit<GPolicy, 'id'>> {

@@ -139,6 +139,10 @@ export const STRINGS: readonly string[] = [
   'ü',
   '😀',
   'q"\\',
+  '\0',
+  '\t',
+  "'",
+  '\u007f',
   '1.5',
   '10.0.0.1',
 ];
@@ -156,6 +160,11 @@ export const DECIMALS_VALID: readonly string[] = [
   '922337203685477.5807',
   '-922337203685477.5808',
   '100.0',
+  // Equal values written differently, and other spellings at the edge of the grammar.
+  '1.50',
+  '-0.0',
+  '0.1234',
+  '007.5',
 ];
 export const DECIMALS_INVALID: readonly string[] = [
   '1.23456',
@@ -164,6 +173,9 @@ export const DECIMALS_INVALID: readonly string[] = [
   '.5',
   '922337203685477.5808',
   '1.',
+  '+1.0',
+  '1.5e3',
+  '- 1.0',
 ];
 
 export const IPS_VALID: readonly string[] = [
@@ -179,6 +191,15 @@ export const IPS_VALID: readonly string[] = [
   '2001:db8::/32',
   '2001:db8::8a2e:370:7334',
   '10.1.2.3/32',
+  '10.0.0.1/32',
+  '10.0.0.1/8',
+  '::1/128',
+  '2001:db8::1/32',
+  '255.255.255.255',
+  '0.0.0.0',
+  '127.255.255.255/1',
+  'FF02::1',
+  '::ffff:a00:1',
 ];
 export const IPS_INVALID: readonly string[] = [
   '1.2.3.400',
@@ -189,6 +210,11 @@ export const IPS_INVALID: readonly string[] = [
   '1.2.3',
   // IPv4 embedded in IPv6: Cedar rejects it.
   '::ffff:10.0.0.1',
+  '10.0.0.0/08',
+  'fe80::1%eth0',
+  '1.2.3.4/-1',
+  ' 10.0.0.1',
+  '::1/',
 ];
 
 export const DATETIMES_VALID: readonly string[] = [
@@ -201,6 +227,10 @@ export const DATETIMES_VALID: readonly string[] = [
   '2024-06-15T08:00:00.500-0800',
   '9999-12-31T23:59:59.999Z',
   '0000-01-01',
+  '2024-06-15T06:30:00Z',
+  '2024-06-15T06:30:00.000+0000',
+  '2024-01-01T00:00:00-2359',
+  '1960-05-05T12:00:00.001Z',
 ];
 export const DATETIMES_INVALID: readonly string[] = [
   '2024-13-01',
@@ -209,6 +239,13 @@ export const DATETIMES_INVALID: readonly string[] = [
   '2024-01-01T10:20:30',
   '2024-01-01 10:20:30Z',
   'now',
+  '2023-02-29',
+  '2024-01-01T23:59:60Z',
+  '2024-01-01T00:00:00+2400',
+  '2024-01-01T00:00:00.12Z',
+  '2024-01-01T00:00:00+01:30',
+  '+2024-01-01',
+  '10000-01-01',
 ];
 
 export const DURATIONS_VALID: readonly string[] = [
@@ -223,6 +260,12 @@ export const DURATIONS_VALID: readonly string[] = [
   '106751991167d',
   '9223372036854775807ms',
   '365d',
+  '60m',
+  '1000ms',
+  '-0ms',
+  '0d',
+  '-9223372036854775808ms',
+  '1h0m',
 ];
 export const DURATIONS_INVALID: readonly string[] = [
   '1x',
@@ -232,6 +275,11 @@ export const DURATIONS_INVALID: readonly string[] = [
   '106751991168d',
   '1.5h',
   'h',
+  '1d1d',
+  '1 h',
+  '--1h',
+  '1H',
+  '-9223372036854775809ms',
 ];
 
 /** Every extension function, by the name used in Cedar text. */
