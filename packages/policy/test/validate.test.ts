@@ -246,10 +246,49 @@ function prng(seed: number): () => number {
   };
 }
 
-function generator(seed: number) {
-  const rnd = prng(seed);
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
-  const ENT = [
+/** The vocabulary the generator draws from, fitted to one schema. */
+interface World {
+  readonly schema: string;
+  /** Entity-typed expressions. */
+  readonly ent: readonly string[];
+  readonly attrs: readonly string[];
+  /** Record-typed expressions and record attribute names. */
+  readonly rec: readonly string[];
+  readonly recAttrs: readonly string[];
+  readonly long: readonly string[];
+  readonly str: readonly string[];
+  readonly set: readonly string[];
+  /** Boolean atoms specific to the schema (actions, tags, extension calls). */
+  readonly boolAtoms: readonly string[];
+  readonly types: readonly string[];
+  readonly principalScopes: readonly string[];
+  readonly actionScopes: readonly string[];
+  readonly resourceScopes: readonly string[];
+}
+
+const EXT_ATOMS = [
+  'ip("10.0.0.1").isIpv4()',
+  'ip("::1").isLoopback()',
+  'ip("10.0.0.1").isInRange(ip("10.0.0.0/8"))',
+  'ip("1.2.3.4/33").isIpv4()',
+  'decimal("1.5").lessThan(decimal("2.0"))',
+  'decimal("1.5").greaterThanOrEqual(1)',
+  'decimal("1.23456") == decimal("1.0")',
+  'datetime("2024-01-01") < datetime("2024-01-01T10:00:00Z").offset(duration("1h"))',
+  'datetime("2024-13-01") < datetime("2024-01-01")',
+  'datetime("2024-01-01").durationSince(datetime("2023-01-01")) > duration("1d")',
+  'duration("1h").toSeconds() > 1',
+  'duration("1x").toSeconds() > 1',
+  'datetime("2024-01-01").toTime() == duration("0ms")',
+  'ip("1.2.3.4") < ip("1.2.3.5")',
+  'datetime("2024-01-01").toDate() == datetime("2024-01-02")',
+  'duration("1h") < datetime("2024-01-01")',
+  'decimal("1.0").isIpv4()',
+];
+
+const WORLD_1: World = {
+  schema: SCHEMA,
+  ent: [
     'principal',
     'resource',
     'principal.manager',
@@ -257,55 +296,171 @@ function generator(seed: number) {
     'User::"u"',
     'Group::"g"',
     'Doc::"d"',
-  ];
-  const ATTR = ['age', 'name', 'manager', 'prefs', 'owner', 'tags', 'level', 'nope'];
-  const REC = ['context', 'principal.prefs', '{theme: "t", size: 1}', '{a: 1}'];
-  const RATTR = ['ip', 'n', 'flag', 'theme', 'size', 'a'];
-  const LONG = ['1', '-2', 'principal.age', 'resource.level', 'context.n', 'principal.prefs.size'];
-  const STR = ['"a"', 'principal.name', 'principal.prefs.theme', 'resource.getTag("k")'];
-  const EXT = [
-    'ip("10.0.0.1").isIpv4()',
-    'context.ip.isInRange(ip("10.0.0.0/8"))',
-    'decimal("1.5").lessThan(decimal("2.0"))',
-    'datetime("2024-01-01") < datetime("2024-01-01T10:00:00Z").offset(duration("1h"))',
-    'duration("1h").toSeconds() > 1',
-    'ip(principal.name).isIpv4()',
-    'decimal("1.23456") == decimal("1.0")',
-    'ip("1.2.3.4") < ip("1.2.3.5")',
-    'datetime("2024-01-01").toDate() == datetime("2024-01-02")',
-    'durationSince(1)',
-  ];
+    'action',
+    'Action::"view"',
+  ],
+  attrs: ['age', 'name', 'manager', 'prefs', 'owner', 'tags', 'level', 'nope'],
+  rec: ['context', 'principal.prefs', '{theme: "t", size: 1}', '{a: 1}', '{theme: "u"}'],
+  recAttrs: ['ip', 'n', 'flag', 'theme', 'size', 'a'],
+  long: ['1', '-2', 'principal.age', 'resource.level', 'context.n', 'principal.prefs.size'],
+  str: [
+    '"a"',
+    'principal.name',
+    'principal.prefs.theme',
+    'resource.getTag("k")',
+    'principal.manager.name',
+  ],
+  set: [
+    '[1, 2]',
+    '["a"]',
+    'resource.tags',
+    '[]',
+    '[principal]',
+    '[User::"u", User::"v"]',
+    '[{a: 1}, {a: 2}]',
+  ],
+  boolAtoms: [
+    'context.flag',
+    'resource.hasTag("k")',
+    'resource.hasTag(principal.name)',
+    'context has ip && context.ip.isLoopback()',
+    'principal has manager.name',
+    'action in Action::"view"',
+    'action == Action::"view"',
+    'action in [Action::"view", Action::"act"]',
+    'Color::"red" == Color::"blue"',
+    'Color::"green" == Color::"red"',
+  ],
+  types: ['User', 'Group', 'Doc', 'Color', 'Action'],
+  principalScopes: [
+    'principal',
+    'principal',
+    'principal is User',
+    'principal in Group::"g"',
+    'principal == User::"u"',
+    'principal is Group',
+    'principal == ?principal',
+    'principal is User in ?principal',
+  ],
+  actionScopes: [
+    'action',
+    'action',
+    'action == Action::"view"',
+    'action in [Action::"edit", Action::"act"]',
+    'action == Action::"act"',
+    'action in Action::"view"',
+  ],
+  resourceScopes: [
+    'resource',
+    'resource',
+    'resource is Doc',
+    'resource == Doc::"d"',
+    'resource is User',
+    'resource in ?resource',
+  ],
+};
+
+const SCHEMA_2 = `
+namespace App {
+  type Profile = { nick?: String, langs: Set<String> };
+  type Ctx = { at: datetime, src?: ipaddr, tokens: Set<Long>, budget?: decimal };
+  entity Team;
+  entity Member in [Team] { level: Long, email?: String, profile: Profile, team?: Team } tags Set<String>;
+  entity Folder in [Folder] { owner: Member };
+  entity File in [Folder] { owner: Member, size: Long, created: datetime };
+  action read appliesTo { principal: [Member], resource: [File, Folder], context: Ctx };
+  action write in [read] appliesTo { principal: [Member], resource: [File], context: Ctx };
+  action admin;
+}
+`;
+
+const WORLD_2: World = {
+  schema: SCHEMA_2,
+  ent: [
+    'principal',
+    'resource',
+    'resource.owner',
+    'principal.team',
+    'App::Member::"m"',
+    'App::Team::"t"',
+    'App::Folder::"f"',
+    'action',
+    'App::Action::"read"',
+  ],
+  attrs: ['level', 'email', 'profile', 'team', 'owner', 'size', 'created', 'nope'],
+  rec: ['context', 'principal.profile', '{nick: "n", langs: ["en"]}', '{langs: ["en"]}'],
+  recAttrs: ['at', 'src', 'tokens', 'budget', 'nick', 'langs'],
+  long: ['1', 'principal.level', 'resource.size', 'resource.owner.level'],
+  str: ['"a"', 'principal.email', 'principal.profile.nick', 'resource.owner.email'],
+  set: [
+    'context.tokens',
+    'principal.profile.langs',
+    'principal.getTag("roles")',
+    '[1]',
+    '[principal, resource.owner]',
+  ],
+  boolAtoms: [
+    'principal.hasTag("roles") && principal.getTag("roles").contains("admin")',
+    'principal.getTag("roles").isEmpty()',
+    'context.at < resource.created',
+    'context has src && context.src.isIpv4()',
+    'context has budget && context.budget.lessThan(decimal("10.0"))',
+    'resource.created.offset(duration("1d")) > context.at',
+    'action in App::Action::"read"',
+    'action == App::Action::"admin"',
+    'resource in App::Folder::"f"',
+    'principal in principal.team',
+  ],
+  types: ['App::Member', 'App::Team', 'App::Folder', 'App::File', 'App::Action', 'Member'],
+  principalScopes: [
+    'principal',
+    'principal is App::Member',
+    'principal in App::Team::"t"',
+    'principal == ?principal',
+    'principal is App::Team',
+  ],
+  actionScopes: [
+    'action',
+    'action == App::Action::"write"',
+    'action in [App::Action::"read"]',
+    'action == App::Action::"admin"',
+  ],
+  resourceScopes: [
+    'resource',
+    'resource is App::File',
+    'resource in App::Folder::"f"',
+    'resource is App::Folder in ?resource',
+    'resource == App::File::"x"',
+  ],
+};
+
+function generator(seed: number, w: World): () => string {
+  const rnd = prng(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  const atom = (): string =>
+    pick([pick(w.long), pick(w.str), pick(w.ent), pick(w.rec), pick(w.set), 'true']);
   const any = (d: number): string => {
     const r = rnd();
-    if (d <= 0 || r < 0.3) {
-      return pick([
-        pick(LONG),
-        pick(STR),
-        pick(ENT),
-        pick(REC),
-        'true',
-        '[1, 2]',
-        '["a"]',
-        'resource.tags',
-        '[]',
-        '[principal]',
-      ]);
-    }
-    if (r < 0.5) return `${pick(ENT)}.${pick(ATTR)}`;
-    if (r < 0.6) return `${pick(REC)}.${pick(RATTR)}`;
-    if (r < 0.75) return `(if ${bool(d - 1)} then ${any(d - 1)} else ${any(d - 1)})`;
-    if (r < 0.85) return `[${any(d - 1)}, ${any(d - 1)}]`;
+    if (d <= 0 || r < 0.3) return atom();
+    if (r < 0.45) return `${pick(w.ent)}.${pick(w.attrs)}`;
+    if (r < 0.55) return `${pick(w.rec)}.${pick(w.recAttrs)}`;
+    if (r < 0.65) return `(if ${bool(d - 1)} then ${any(d - 1)} else ${any(d - 1)})`;
+    if (r < 0.72) return `[${any(d - 1)}, ${any(d - 1)}]`;
+    if (r < 0.78) return `{${pick(w.recAttrs)}: ${any(d - 1)}}`;
+    if (r < 0.82) return `-${any(d - 1)}`;
+    if (r < 0.86) return `${pick(w.ent)}.getTag(${pick(w.str)})`;
     return `${any(d - 1)} ${pick(['+', '-', '*'])} ${any(d - 1)}`;
   };
   const guarded = (d: number): string => {
-    const obj = pick([...ENT.slice(0, 4), ...REC.slice(0, 2)]);
-    const a = pick([...ATTR, ...RATTR]);
+    const obj = pick([...w.ent.slice(0, 4), ...w.rec.slice(0, 2)]);
+    const a = pick([...w.attrs, ...w.recAttrs]);
     const use = pick([
       `${obj}.${a} == ${any(d - 1)}`,
       `${obj}.${a} > 1`,
       `${obj}.${a} like "a*"`,
       `${obj}.${a}.contains(${any(d - 1)})`,
-      `${obj}.${a} in ${pick(ENT)}`,
+      `${obj}.${a} in ${pick(w.ent)}`,
+      `${obj}.${a}.isEmpty()`,
       `${bool(d - 1)}`,
     ]);
     return pick([
@@ -313,6 +468,7 @@ function generator(seed: number) {
       `(if ${obj} has ${a} then ${use} else ${bool(d - 1)})`,
       `(!(${obj} has ${a}) || ${use})`,
       `(${obj} has ${a} || ${use})`,
+      `((${obj} has ${a} && ${bool(d - 1)}) || (${obj} has ${a} && ${bool(d - 1)})) && ${use}`,
     ]);
   };
   const bool = (d: number): string => {
@@ -321,83 +477,90 @@ function generator(seed: number) {
       return pick([
         'true',
         'false',
-        `${pick(ENT)} has ${pick(ATTR)}`,
-        `${pick(REC)} has ${pick(RATTR)}`,
-        'context.flag',
-        pick(EXT),
-        `resource.hasTag("k")`,
-        `principal is ${pick(['User', 'Group', 'Doc'])}`,
-        `action == Action::"${pick(['view', 'edit', 'act'])}"`,
-        `action in [Action::"view", Action::"act"]`,
+        `${pick(w.ent)} has ${pick(w.attrs)}`,
+        `${pick(w.rec)} has ${pick(w.recAttrs)}`,
+        pick(EXT_ATOMS),
+        pick(w.boolAtoms),
+        pick(w.boolAtoms),
+        `principal is ${pick(w.types)}`,
       ]);
     }
     if (r < 0.3) return guarded(d);
     if (r < 0.4) return `${any(d - 1)} == ${any(d - 1)}`;
     if (r < 0.45) return `${any(d - 1)} != ${any(d - 1)}`;
-    if (r < 0.55) return `${any(d - 1)} ${pick(['<', '<=', '>', '>='])} ${any(d - 1)}`;
-    if (r < 0.65)
-      return `${pick(ENT)} in ${pick([pick(ENT), `[${pick(ENT)}, ${pick(ENT)}]`, any(d - 1)])}`;
-    if (r < 0.7)
+    if (r < 0.52) return `${any(d - 1)} ${pick(['<', '<=', '>', '>='])} ${any(d - 1)}`;
+    if (r < 0.6) {
+      return `${pick(w.ent)} in ${pick([pick(w.ent), `[${pick(w.ent)}, ${pick(w.ent)}]`, any(d - 1)])}`;
+    }
+    if (r < 0.66) {
       return `${any(d - 1)}.${pick(['contains', 'containsAll', 'containsAny'])}(${any(d - 1)})`;
-    if (r < 0.75) return `resource.hasTag("k") && ${bool(d - 1)}`;
-    if (r < 0.8) return `(${bool(d - 1)} ${pick(['&&', '||'])} ${bool(d - 1)})`;
-    if (r < 0.85) return `!(${bool(d - 1)})`;
-    if (r < 0.9) return `(if ${bool(d - 1)} then ${bool(d - 1)} else ${bool(d - 1)})`;
-    if (r < 0.95) return `${any(d - 1)} like "a*"`;
-    return `${pick(ENT)} is ${pick(['User', 'Doc', 'Group'])}${rnd() < 0.5 ? ' in Group::"g"' : ''}`;
+    }
+    if (r < 0.68) return `${any(d - 1)}.isEmpty()`;
+    if (r < 0.75) return `(${bool(d - 1)} ${pick(['&&', '||'])} ${bool(d - 1)})`;
+    if (r < 0.8) return `!(${bool(d - 1)})`;
+    if (r < 0.87) return `(if ${bool(d - 1)} then ${bool(d - 1)} else ${bool(d - 1)})`;
+    if (r < 0.9)
+      return `(if ${bool(d - 1)} then ${pick(w.ent)} else ${pick(w.ent)}) == ${pick(w.ent)}`;
+    if (r < 0.94) return `${any(d - 1)} like "a*"`;
+    return `${pick(w.ent)} is ${pick(w.types)}${rnd() < 0.5 ? ` in ${pick(w.ent)}` : ''}`;
   };
-  const principal = (): string =>
-    pick([
-      'principal',
-      'principal',
-      'principal is User',
-      'principal in Group::"g"',
-      'principal == User::"u"',
-      'principal is Group',
-    ]);
-  const action = (): string =>
-    pick([
-      'action',
-      'action',
-      'action == Action::"view"',
-      'action in [Action::"edit", Action::"act"]',
-      'action == Action::"act"',
-    ]);
-  const resource = (): string =>
-    pick(['resource', 'resource', 'resource is Doc', 'resource == Doc::"d"', 'resource is User']);
   return (): string => {
     const conds = Array.from(
       { length: 1 + Math.floor(rnd() * 2) },
       () => `${rnd() < 0.8 ? 'when' : 'unless'} { ${bool(3)} }`,
     );
-    return `${pick(['permit', 'forbid'])}(${principal()}, ${action()}, ${resource()}) ${conds.join(' ')};`;
+    const scope = `${pick(w.principalScopes)}, ${pick(w.actionScopes)}, ${pick(w.resourceScopes)}`;
+    return `${pick(['permit', 'forbid'])}(${scope}) ${conds.join(' ')};`;
   };
 }
 
-describe('validatePolicies agrees with cedar-wasm on generated policies', () => {
-  it('matches the per-policy verdict on seeded policies', () => {
-    const N = Number(process.env.PLINTH_VALIDATE_CASES ?? 800);
-    const next = generator(Number(process.env.PLINTH_VALIDATE_SEED ?? 20261207));
-    const texts: string[] = [];
-    while (texts.length < N) {
-      const t = next();
-      // Keep only what Cedar parses (the generator can write an unknown method).
-      if ((cedar.checkParsePolicySet({ staticPolicies: t }) as Json).type === 'success')
-        texts.push(t);
+function disagreements(
+  w: World,
+  seed: number,
+  n: number,
+): { checked: number; invalid: number; differ: string[] } {
+  const s = Schema.parse(w.schema);
+  const next = generator(seed, w);
+  const texts: string[] = [];
+  while (texts.length < n) {
+    const t = next();
+    // Keep only what Cedar parses (the generator can write an unknown method).
+    if (
+      (cedar.checkParsePolicySet({ templates: { t } }) as Json).type === 'success' ||
+      (cedar.checkParsePolicySet({ staticPolicies: t }) as Json).type === 'success'
+    ) {
+      texts.push(t);
     }
-    const oracle = cedarInvalid(SCHEMA, texts);
-    const got = ours(texts);
-    const disagreements = texts
-      .map((t, i) => ({ t, id: `p${i}` }))
-      .filter(({ id }) => oracle.has(id) !== got.has(id))
-      .map(
-        ({ t, id }) =>
-          `${oracle.has(id) ? 'cedar: invalid' : 'cedar: valid'} ${id}: ${t} ${JSON.stringify(got.get(id) ?? [])}`,
-      );
-    const invalid = texts.filter((_, i) => oracle.has(`p${i}`)).length;
-    // Both verdicts occur often enough for the comparison to mean something.
-    expect(invalid).toBeGreaterThan(100);
-    expect(texts.length - invalid).toBeGreaterThan(100);
-    expect(disagreements).toEqual([]);
-  });
+  }
+  const oracle = cedarInvalid(w.schema, texts);
+  const res = validatePolicies(
+    s,
+    texts.map((t, i) => ({ id: `p${i}`, ...parsed(t) })),
+  );
+  const mine = new Set(res.issues.filter((i) => i.severity === 'error').map((i) => i.policyId));
+  const differ = texts
+    .map((t, i) => ({ t, id: `p${i}` }))
+    .filter(({ id }) => oracle.has(id) !== mine.has(id))
+    .map(({ t, id }) => {
+      const codes = res.issues.filter((i) => i.policyId === id).map((i) => i.code);
+      return `${oracle.has(id) ? 'cedar: invalid' : 'cedar: valid'} ${t} ${JSON.stringify(codes)}`;
+    });
+  return { checked: texts.length, invalid: oracle.size, differ };
+}
+
+describe('validatePolicies agrees with cedar-wasm on generated policies', () => {
+  const N = Number(process.env.PLINTH_VALIDATE_CASES ?? 400);
+  const SEED = Number(process.env.PLINTH_VALIDATE_SEED ?? 20261207);
+  for (const [name, world] of [
+    ['flat schema', WORLD_1],
+    ['namespaced schema', WORLD_2],
+  ] as const) {
+    it(`matches the per-policy verdict on ${N} seeded policies (${name})`, () => {
+      const r = disagreements(world, SEED, N);
+      // Both verdicts occur often enough for the comparison to mean something.
+      expect(r.invalid).toBeGreaterThan(N / 5);
+      expect(r.checked - r.invalid).toBeGreaterThan(N / 5);
+      expect(r.differ).toEqual([]);
+    });
+  }
 });

@@ -669,13 +669,30 @@ export class Typechecker {
       return valueEquals(left.value, right.value) ? TRUE : FALSE;
     }
     if (left.kind === 'var' && right.kind === 'var' && left.name === right.name) return TRUE;
+    // `action` is one known entity in each environment: compared with any literal, the answer is known.
     const actionVsLit = (a: Expr, b: Expr): Ty | undefined =>
-      a.kind === 'var' && a.name === 'action' && b.kind === 'lit' && b.value instanceof EntityUID
-        ? b.value.equals(this.env.action)
+      a.kind === 'var' && a.name === 'action' && b.kind === 'lit'
+        ? b.value instanceof EntityUID && b.value.equals(this.env.action)
           ? TRUE
           : FALSE
         : undefined;
     return actionVsLit(left, right) ?? actionVsLit(right, left) ?? BOOL;
+  }
+
+  /** The actions `e` denotes when it is known statically: literals, `action`, or a set of those. */
+  private actionTargets(e: Expr): EntityUID[] | undefined {
+    if (e.kind === 'lit' && e.value instanceof EntityUID) return [e.value];
+    if (e.kind === 'var' && e.name === 'action') return [this.env.action];
+    if (e.kind === 'set') {
+      const out: EntityUID[] = [];
+      for (const x of e.elements) {
+        const t = this.actionTargets(x);
+        if (!t) return undefined;
+        out.push(...t);
+      }
+      return out;
+    }
+    return undefined;
   }
 
   private checkIn(left: Expr, right: Expr, caps: Caps, span: Span | undefined): Ty {
@@ -706,7 +723,7 @@ export class Typechecker {
           : left.kind === 'lit' && left.value instanceof EntityUID
             ? left.value
             : undefined;
-      const targets = actionTargets(right);
+      const targets = this.actionTargets(right);
       if (lhs && targets) {
         return targets.some((t) => this.model.actionDescendants.get(t.key)?.has(lhs.key))
           ? TRUE
@@ -716,19 +733,6 @@ export class Typechecker {
     }
     return this.model.entityDescendants.get(target.name)?.has(l.name) ? BOOL : FALSE;
   }
-}
-
-function actionTargets(e: Expr): EntityUID[] | undefined {
-  if (e.kind === 'lit' && e.value instanceof EntityUID) return [e.value];
-  if (e.kind === 'set') {
-    const out: EntityUID[] = [];
-    for (const x of e.elements) {
-      if (x.kind !== 'lit' || !(x.value instanceof EntityUID)) return undefined;
-      out.push(x.value);
-    }
-    return out;
-  }
-  return undefined;
 }
 
 function showExprBrief(e: Expr): string {
