@@ -104,6 +104,7 @@ export function residualFilter(options: ResidualFilterOptions): ResidualResult {
     lookup: store,
     ancestors: (uid) => store.ancestors(uid),
     descendants: descendantIndex(store),
+    entities: () => store.entities(),
     ...(rt !== undefined && { resourceType: rt }),
   });
   const permits: ResourceFilter[] = [];

@@ -112,6 +112,10 @@ export function rng(seed: number): () => number {
 
 export const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
 
+/** A Cedar string literal (Cedar writes `\\u{0}` where JSON writes `\\u0000`). */
+export const cedarString = (s: string): string =>
+  JSON.stringify(s).replace(/\\u([0-9a-fA-F]{4})/g, (_m, h: string) => `\\u{${h}}`);
+
 /** Strings that break naive SQL or pattern splicing. */
 export const HOSTILE = [
   "o'brien",
@@ -214,9 +218,7 @@ export function randomCondition(
   options: { nul?: boolean } = {},
 ): string {
   const s = () =>
-    JSON.stringify(
-      pick(r, [...HOSTILE, 'alpha', 'alpine', ...(options.nul === true ? [NUL] : [])]),
-    );
+    cedarString(pick(r, [...HOSTILE, 'alpha', 'alpine', ...(options.nul === true ? [NUL] : [])]));
   const atoms = [
     () => 'resource.owner == principal',
     () => `resource.owner == User::${JSON.stringify(pick(r, USERS))}`,

@@ -149,6 +149,51 @@ function jsonText(v: Value): string {
   ).replace(/"\\u0000(-?\d+)"/g, '$1');
 }
 
+type Atom = Exclude<ResourceFilter, { kind: 'const' | 'and' | 'or' | 'not' }>;
+
+function hasNul(v: Value): boolean {
+  if (typeof v === 'string') return v.includes('\u0000');
+  if (v instanceof EntityUID) return v.id.includes('\u0000') || v.type.includes('\u0000');
+  if (v instanceof CedarSet) return v.items.some(hasNul);
+  if (v instanceof CedarRecord)
+    return [...v.attrs].some(([k, x]) => k.includes('\u0000') || hasNul(x));
+  return false;
+}
+
+/**
+ * PostgreSQL `text` and `jsonb` cannot hold U+0000, so no row holds a value containing it: a
+ * predicate needing one is false on every row (and is never sent, which PostgreSQL would
+ * refuse). `undefined` for such an atom; `containsAny` just drops those values.
+ */
+function withoutNul(f: Atom): Atom | undefined {
+  const paths = f.kind === 'ext' ? [] : 'path' in f ? [f.path] : [];
+  for (const p of paths) {
+    if ((p.tag ?? '').includes('\u0000') || p.attrs.some((a) => a.includes('\u0000')))
+      return undefined;
+  }
+  switch (f.kind) {
+    case 'resourceEq':
+      return hasNul(f.uid) ? undefined : f;
+    case 'resourceIn':
+      return hasNul(f.ancestor) ? undefined : f;
+    case 'eq':
+    case 'contains':
+      return hasNul(f.value) ? undefined : f;
+    case 'containsAll':
+      return f.values.some(hasNul) ? undefined : f;
+    case 'containsAny': {
+      const values = f.values.filter((v) => !hasNul(v));
+      return values.length === f.values.length ? f : { ...f, values };
+    }
+    case 'like':
+      return f.pattern.some((e) => e !== 'wildcard' && e.literal.includes('\u0000'))
+        ? undefined
+        : f;
+    default:
+      return f;
+  }
+}
+
 class SqlWriter {
   readonly params: unknown[] = [];
   readonly #pg: boolean;
@@ -178,8 +223,10 @@ class SqlWriter {
         return '(' + f.args.map((a) => this.write(a)).join(' OR ') + ')';
       case 'not':
         return `(NOT ${this.write(f.arg)})`;
-      default:
-        return `COALESCE(${this.#atom(f)}, FALSE)`;
+      default: {
+        const atom = this.#pg ? withoutNul(f) : f;
+        return atom === undefined ? 'FALSE' : `COALESCE(${this.#atom(atom)}, FALSE)`;
+      }
     }
   }
 
@@ -190,7 +237,7 @@ class SqlWriter {
     return `(${m.type} = ${this.p(uid.type)} AND ${m.id} = ${this.p(uid.id)})`;
   }
 
-  #atom(f: Exclude<ResourceFilter, { kind: 'const' | 'and' | 'or' | 'not' }>): string {
+  #atom(f: Atom): string {
     const m = this.m;
     switch (f.kind) {
       case 'resourceEq':

@@ -17,6 +17,7 @@ import {
   CedarSet,
   EntityUID,
   ExtensionValue,
+  hashKey,
   valueEquals,
   type Value,
 } from './values.js';
@@ -47,6 +48,8 @@ export interface ResidualEnv {
   ancestors(uid: EntityUID): readonly EntityUID[];
   /** Strict descendants of a uid among the stored entities. */
   descendants(uid: EntityUID): readonly EntityUID[];
+  /** Every stored entity (the attribute of an entity a resource attribute names is one of theirs). */
+  entities(): Iterable<ops.EntityData>;
   /** When set, the resource is known to have this entity type. */
   readonly resourceType?: string;
 }
@@ -97,7 +100,57 @@ const NEGATE = { '<': '>=', '<=': '>', '>': '<=', '>=': '<' } as const;
 const FLIP = { '<': '>', '<=': '>=', '>': '<', '>=': '<=' } as const;
 
 export class ResidualEvaluator {
+  readonly #byAttr = new Map<string, { value: Value; uids: EntityUID[] }[]>();
   constructor(private readonly env: ResidualEnv) {}
+
+  /** The stored entities having `attr`, grouped by its value. */
+  #entitiesWith(attr: string): readonly { value: Value; uids: EntityUID[] }[] {
+    let groups = this.#byAttr.get(attr);
+    if (groups === undefined) {
+      const byValue = new Map<
+        string | number | boolean | bigint,
+        { value: Value; uids: EntityUID[] }
+      >();
+      for (const e of this.env.entities()) {
+        const v = e.attrs.get(attr);
+        if (v === undefined) continue;
+        const k = hashKey(v);
+        let g = byValue.get(k);
+        if (g === undefined) byValue.set(k, (g = { value: v, uids: [] }));
+        g.uids.push(e.uid);
+      }
+      groups = [...byValue.values()];
+      this.#byAttr.set(attr, groups);
+    }
+    return groups;
+  }
+
+  /**
+   * `p.attr` for a value on the resource: the field of a record, or — when `p` is an entity —
+   * the attribute of that entity, read from the store now. Every path in a filter therefore
+   * walks records only (a SQL translation reads it from the row), and a reference to an entity
+   * becomes equality with the entities holding each value (one case per distinct value).
+   */
+  #pathAttr(p: ResourcePath, attr: string): PVal {
+    let entity: PVal = ERR; // an entity missing from the store, or lacking the attribute
+    const groups = this.#entitiesWith(attr);
+    for (let i = groups.length - 1; i >= 0; i--) {
+      const g = groups[i]!;
+      const here = or(...g.uids.map((u) => eqAt(p, u)));
+      entity = {
+        k: 'cond',
+        c: { t: here, f: and(typeOf(p, 'Entity'), not(here)) },
+        a: val(g.value),
+        b: entity,
+      };
+    }
+    return {
+      k: 'cond',
+      c: { t: typeOf(p, 'Entity'), f: typeOf(p, 'Record') },
+      a: entity,
+      b: { k: 'path', p: extend(p, attr) },
+    };
+  }
 
   /** The filter of resources on which the policy is satisfied (true, without an error). */
   policy(ast: PolicyAst): ResourceFilter {
@@ -252,7 +305,7 @@ export class ResidualEvaluator {
         return this.#lift1(this.eval(e.object), (x) => {
           if (x.k === 'val') return known(() => ops.getAttr(env.lookup, x.v, e.attr));
           if (x.k === 'res') return { k: 'path', p: { attrs: [e.attr] } };
-          if (x.k === 'path') return { k: 'path', p: extend(x.p, e.attr) };
+          if (x.k === 'path') return this.#pathAttr(x.p, e.attr);
           return ERR;
         });
       case 'hasAttr':
@@ -263,8 +316,16 @@ export class ResidualEvaluator {
             return bool(h, not(h));
           }
           if (x.k === 'path') {
+            // A record's field, or an attribute of the stored entity the path names.
             const h = has(extend(x.p, e.attr));
-            return bool(h, and(or(typeOf(x.p, 'Record'), typeOf(x.p, 'Entity')), not(h)));
+            const isRecord = typeOf(x.p, 'Record');
+            const holders = or(
+              ...this.#entitiesWith(e.attr).flatMap((g) => g.uids.map((u) => eqAt(x.p, u))),
+            );
+            return bool(
+              or(and(isRecord, h), holders),
+              or(and(isRecord, not(h)), and(typeOf(x.p, 'Entity'), not(holders))),
+            );
           }
           return ERR;
         });
@@ -626,8 +687,15 @@ export class ResidualEvaluator {
     }
     const spec = EXTENSION_FUNCTIONS.get(fn);
     if (spec === undefined || spec.arity !== args.length) return ERR;
-    if (args.some((a) => a.k === 'cond'))
-      throw new UnsupportedResidual(`\`${fn}\` on a value chosen by a resource-dependent \`if\``);
+    const ci = args.findIndex((a) => a.k === 'cond');
+    if (ci >= 0) {
+      return this.#lift1(args[ci]!, (x) =>
+        this.#call(
+          fn,
+          args.map((a, i) => (i === ci ? x : a)),
+        ),
+      );
+    }
     const out: ({ value: Value } | { path: ResourcePath })[] = [];
     for (let i = 0; i < args.length; i++) {
       const a = args[i]!;
