@@ -14,7 +14,12 @@ import { policyErrors } from './errors.js';
 import type { Schema } from './schema.js';
 import type { AuthorizationRequest, EntityJson } from './types.js';
 import { compilePolicy, type CompilablePolicy, type CompiledPolicy } from './internal/compile.js';
-import { conditionExpr, possibleOutcomes, type Outcome, type TypeEnv } from './internal/analysis/conditions.js';
+import {
+  conditionExpr,
+  possibleOutcomes,
+  type Outcome,
+  type TypeEnv,
+} from './internal/analysis/conditions.js';
 import { policyKey, scopeExprs } from './internal/analysis/expr-facts.js';
 import { scopeAdmits, scopeContains, scopesMayOverlap } from './internal/analysis/scope.js';
 import { RequestUniverse, scenarioRequest, scenarioStore } from './internal/analysis/universe.js';
@@ -106,7 +111,9 @@ function typeEnvs(schema: Schema | undefined): TypeEnv[] {
       resourceType: e.resourceType,
       schemaEnv: e,
       model,
-      ...(applies === undefined ? {} : { context: { attrs: applies.context, open: applies.contextOpen } }),
+      ...(applies === undefined
+        ? {}
+        : { context: { attrs: applies.context, open: applies.contextOpen } }),
     };
   });
 }
@@ -123,7 +130,10 @@ function policiesOf(set: AuthorizerPolicies): readonly CompilablePolicy[] {
 }
 
 /** Finds policies that can never apply, constant conditions, shadowing, overriding, conflicts and duplicates. */
-export function analyzePolicies(policySet: AuthorizerPolicies, options: AnalysisOptions = {}): AnalysisReport {
+export function analyzePolicies(
+  policySet: AuthorizerPolicies,
+  options: AnalysisOptions = {},
+): AnalysisReport {
   const policies = policiesOf(policySet);
   const maxRequests = options.maxRequests ?? 20_000;
   if (!Number.isInteger(maxRequests) || maxRequests < 0) {
@@ -143,7 +153,14 @@ export function analyzePolicies(policySet: AuthorizerPolicies, options: Analysis
   const infos: Info[] = policies.map((policy, index) => {
     const ast = policy.ast;
     const envs = allEnvs.filter((e) => scopeAdmits(ast, e, model));
-    const info: Info = { index, policy, envs, reachable: true, unconditional: true, key: policyKey(ast) };
+    const info: Info = {
+      index,
+      policy,
+      envs,
+      reachable: true,
+      unconditional: true,
+      key: policyKey(ast),
+    };
     const id = policy.id;
     if (envs.length === 0) {
       info.reachable = false;
@@ -260,7 +277,8 @@ export function analyzePolicies(policySet: AuthorizerPolicies, options: Analysis
     const universe = new RequestUniverse({
       schema,
       policies: [a.policy, b.policy],
-      envFilter: (env) => scopeAdmits(a.policy.ast, env, model) && scopeAdmits(b.policy.ast, env, model),
+      envFilter: (env) =>
+        scopeAdmits(a.policy.ast, env, model) && scopeAdmits(b.policy.ast, env, model),
     });
     let n = 0;
     for (const s of universe.scenarios()) {
@@ -271,8 +289,15 @@ export function analyzePolicies(policySet: AuthorizerPolicies, options: Analysis
       examined++;
       const store = scenarioStore(s);
       if (store === undefined) continue;
-      const env = { principal: s.principal, action: s.action, resource: s.resource, context: s.context, store };
-      if (holds(ca, env) && holds(cb, env)) return { request: scenarioRequest(s), entities: s.entities };
+      const env = {
+        principal: s.principal,
+        action: s.action,
+        resource: s.resource,
+        context: s.context,
+        store,
+      };
+      if (holds(ca, env) && holds(cb, env))
+        return { request: scenarioRequest(s), entities: s.entities };
     }
     return undefined;
   };
@@ -280,7 +305,9 @@ export function analyzePolicies(policySet: AuthorizerPolicies, options: Analysis
   const covers = (outer: Info, inner: Info): boolean =>
     inner.envs.every((env) => scopeContains(outer.policy.ast, inner.policy.ast, env, model));
   const overlap = (a: Info, b: Info): boolean =>
-    a.envs.some((env) => b.envs.includes(env) && scopesMayOverlap(a.policy.ast, b.policy.ast, env, model));
+    a.envs.some(
+      (env) => b.envs.includes(env) && scopesMayOverlap(a.policy.ast, b.policy.ast, env, model),
+    );
 
   const live = infos.filter((i) => i.reachable);
   const overridden = new Set<Info>();
@@ -336,7 +363,9 @@ export function analyzePolicies(policySet: AuthorizerPolicies, options: Analysis
     }
   }
 
-  findings.sort((a, b) => a.at - b.at || KIND_ORDER.indexOf(a.f.kind) - KIND_ORDER.indexOf(b.f.kind));
+  findings.sort(
+    (a, b) => a.at - b.at || KIND_ORDER.indexOf(a.f.kind) - KIND_ORDER.indexOf(b.f.kind),
+  );
   return { findings: findings.map((x) => x.f), examined, truncated };
 }
 

@@ -68,7 +68,11 @@ function policiesOf(set: AuthorizerPolicies, name: string): readonly CompilableP
 }
 
 function summary(r: AuthorizationResponse): DecisionSummary {
-  return { decision: r.decision, determining: r.determining, errors: r.errors.map((e) => e.policyId) };
+  return {
+    decision: r.decision,
+    determining: r.determining,
+    errors: r.errors.map((e) => e.policyId),
+  };
 }
 
 /** Added, removed and changed ids; and the policies whose content is in one set only. */
@@ -121,12 +125,21 @@ export function diffPolicySets(
   const second = new Authorizer({ policies: after, explain: false });
   let examined = 0;
   let truncated = false;
-  const decide = (request: AuthorizationRequest, store: EntityStore, entities: readonly EntityJson[] | undefined): void => {
+  const decide = (
+    request: AuthorizationRequest,
+    store: EntityStore,
+    entities: readonly EntityJson[] | undefined,
+  ): void => {
     examined++;
     const x = first.isAuthorized(request, store);
     const y = second.isAuthorized(request, store);
     if (x.decision === y.decision) return;
-    changes.push({ request, ...(entities === undefined ? {} : { entities }), before: summary(x), after: summary(y) });
+    changes.push({
+      request,
+      ...(entities === undefined ? {} : { entities }),
+      before: summary(x),
+      after: summary(y),
+    });
   };
 
   // The host's own entities first (at most half the budget), then the synthetic universe.
@@ -171,7 +184,8 @@ function hostRequests(
     if (list === undefined) byType.set(e.uid.type, (list = []));
     list.push(e.uid);
   }
-  for (const list of byType.values()) list.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  for (const list of byType.values())
+    list.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   let n = 0;
   const envs = universe.environments;
   for (let i = 0; i < envs.length; i++) {
@@ -191,7 +205,12 @@ function hostRequests(
   return true;
 }
 
-function request(principal: EntityUID, action: EntityUID, resource: EntityUID, context: CedarRecord): AuthorizationRequest {
+function request(
+  principal: EntityUID,
+  action: EntityUID,
+  resource: EntityUID,
+  context: CedarRecord,
+): AuthorizationRequest {
   return {
     principal: uidToJson(principal),
     action: uidToJson(action),

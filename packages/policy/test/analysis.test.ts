@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   analyzePolicies,
@@ -8,6 +9,16 @@ import {
 import { Authorizer } from '../src/authorizer.js';
 import { EntityStore } from '../src/entities.js';
 import { Schema } from '../src/schema.js';
+import {
+  RequestUniverse,
+  scenarioRequest,
+  scenarioStore,
+} from '../src/internal/analysis/universe.js';
+import {
+  compilePolicy,
+  type CompilablePolicy,
+  type CompiledPolicy,
+} from '../src/internal/compile.js';
 import { parsePolicies } from '../src/internal/parser.js';
 
 /** A PolicySet-like object from Cedar text (ids: `@id`, else `policy<N>` by position). */
@@ -101,12 +112,24 @@ describe('analyzePolicies: constant conditions', () => {
       `),
       { schema },
     );
-    expect(ids(r, 'alwaysFalse')).toEqual([['interval'], ['has'], ['error'], ['literal'], ['type']]);
+    expect(ids(r, 'alwaysFalse')).toEqual([
+      ['interval'],
+      ['has'],
+      ['error'],
+      ['literal'],
+      ['type'],
+    ]);
     const error = of(r, 'alwaysFalse').find((f) => f.policyIds[0] === 'error')!;
     expect(error.condition).toBe(0);
     expect(error.message).toMatch(/error/);
     // Each of them can never apply.
-    expect(ids(r, 'unreachable').map((x) => x[0])).toEqual(['interval', 'has', 'error', 'literal', 'type']);
+    expect(ids(r, 'unreachable').map((x) => x[0])).toEqual([
+      'interval',
+      'has',
+      'error',
+      'literal',
+      'type',
+    ]);
   });
 
   it('finds always-true conditions: literals, tautologies over has, required attributes', () => {
@@ -117,7 +140,12 @@ describe('analyzePolicies: constant conditions', () => {
       @id("required") permit(principal, action == Action::"view", resource) when { principal has dept };
     `;
     const withSchema = analyzePolicies(set(text), { schema });
-    expect(ids(withSchema, 'alwaysTrue')).toEqual([['literal'], ['tautology'], ['unless'], ['required']]);
+    expect(ids(withSchema, 'alwaysTrue')).toEqual([
+      ['literal'],
+      ['tautology'],
+      ['unless'],
+      ['required'],
+    ]);
     // Without a schema, `dept` may be absent: only the first three are constant.
     const without = analyzePolicies(set(text));
     expect(ids(without, 'alwaysTrue')).toEqual([['literal'], ['tautology'], ['unless']]);
@@ -125,7 +153,9 @@ describe('analyzePolicies: constant conditions', () => {
   });
 
   it('reports a condition true only when it does not error, and says so', () => {
-    const r = analyzePolicies(set(`permit(principal, action, resource) when { principal.level > 1 || true };`));
+    const r = analyzePolicies(
+      set(`permit(principal, action, resource) when { principal.level > 1 || true };`),
+    );
     expect(ids(r, 'alwaysTrue')).toEqual([['policy0']]);
     expect(of(r, 'alwaysTrue')[0]!.message).toMatch(/without error/);
   });
@@ -146,7 +176,9 @@ describe('analyzePolicies: constant conditions', () => {
 
   it('reasons about integer intervals with exclusions', () => {
     const r = analyzePolicies(
-      set(`permit(principal, action, resource) when { principal.level >= 4 && principal.level <= 5 && principal.level != 4 && principal.level != 5 };`),
+      set(
+        `permit(principal, action, resource) when { principal.level >= 4 && principal.level <= 5 && principal.level != 4 && principal.level != 5 };`,
+      ),
     );
     expect(ids(r, 'alwaysFalse')).toEqual([['policy0']]);
   });
@@ -162,7 +194,12 @@ describe('analyzePolicies: shadowed and overridden policies', () => {
     expect(ids(r, 'shadowed')).toEqual([['narrow', 'wide']]);
     const f = of(r, 'shadowed')[0]!;
     expect(f.example).toBeDefined();
-    expect(decide(`permit(principal == User::"alice", action == Action::"view", resource) when { context.mfa };`, f).decision).toBe('allow');
+    expect(
+      decide(
+        `permit(principal == User::"alice", action == Action::"view", resource) when { context.mfa };`,
+        f,
+      ).decision,
+    ).toBe('allow');
   });
 
   it('uses the schema: `principal is User` covers every principal of `view`', () => {
@@ -198,7 +235,12 @@ describe('analyzePolicies: shadowed and overridden policies', () => {
     const answer = decide(text, f);
     expect(answer.decision).toBe('deny');
     expect(answer.determining).toEqual(['no-delete']);
-    expect(decide(`@id("alice-delete") permit(principal == User::"alice", action == Action::"delete", resource) when { resource.public };`, f).decision).toBe('allow');
+    expect(
+      decide(
+        `@id("alice-delete") permit(principal == User::"alice", action == Action::"delete", resource) when { resource.public };`,
+        f,
+      ).decision,
+    ).toBe('allow');
     // Overridden permits are not also listed as conflicts.
     expect(of(r, 'conflict')).toEqual([]);
   });
@@ -232,7 +274,10 @@ describe('analyzePolicies: permit/forbid conflicts', () => {
       const answer = decide(text, f);
       expect(answer.decision).toBe('deny');
       expect(answer.determining).toContain(f.policyIds[1]);
-      const permitOnly = decide(`@id("public-view") permit(principal, action == Action::"view", resource) when { resource.public };`, f);
+      const permitOnly = decide(
+        `@id("public-view") permit(principal, action == Action::"view", resource) when { resource.public };`,
+        f,
+      );
       expect(permitOnly.decision).toBe('allow');
     }
     expect(r.examined).toBeGreaterThan(0);
@@ -315,9 +360,151 @@ describe('analyzePolicies: duplicates', () => {
 
 describe('analyzePolicies: input', () => {
   it('rejects what is not a policy set, and bad options', () => {
-    expect(() => analyzePolicies({} as never)).toThrow(expect.objectContaining({ code: 'E_INVALID_ARGUMENT' }));
+    expect(() => analyzePolicies({} as never)).toThrow(
+      expect.objectContaining({ code: 'E_INVALID_ARGUMENT' }),
+    );
     expect(() => analyzePolicies(set(''), { maxRequests: -1 })).toThrow(
       expect.objectContaining({ code: 'E_INVALID_OPTION' }),
     );
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// Property: findings never contradict evaluation. Over random policies, every request of the
+// finite universe is evaluated: an unreachable policy is never satisfied, an always-false
+// condition never holds where it is evaluated, an always-true one never fails, and a shadowed
+// or overridden policy never applies without the policy said to cover it.
+
+const ATOMS = [
+  'true',
+  'false',
+  '1 < 2',
+  'principal.level > 2',
+  'principal.level < 2',
+  'principal.level == 2',
+  'principal.dept == "eng"',
+  'principal.dept == "ops"',
+  'principal has manager',
+  'principal.manager == User::"bob"',
+  'context has ip',
+  'context.ip == "1.2.3.4"',
+  'context.mfa',
+  'resource.public',
+  'resource.owner == principal',
+  'principal is User',
+  'action == Action::"view"',
+  'principal == User::"alice"',
+  'principal in Group::"eng"',
+  '!(context has ip) || context.ip like "10.*"',
+  'if context.mfa then principal.level > 1 else false',
+  'resource.tags.contains("x")',
+];
+const P_SCOPES = [
+  'principal',
+  'principal == User::"alice"',
+  'principal in Group::"eng"',
+  'principal is User',
+  'principal is Admin',
+];
+const A_SCOPES = [
+  'action',
+  'action == Action::"view"',
+  'action in [Action::"edit", Action::"delete"]',
+  'action == Action::"manage"',
+];
+const R_SCOPES = [
+  'resource',
+  'resource in Folder::"f"',
+  'resource == Doc::"d"',
+  'resource is Folder',
+];
+
+const bodyArb = fc.oneof(
+  fc.nat(ATOMS.length - 1).map((i) => ATOMS[i]!),
+  fc
+    .tuple(fc.nat(ATOMS.length - 1), fc.nat(ATOMS.length - 1), fc.constantFrom('&&', '||'))
+    .map(([a, b, op]) => `(${ATOMS[a]}) ${op} (${ATOMS[b]})`),
+  fc.nat(ATOMS.length - 1).map((i) => `!(${ATOMS[i]})`),
+);
+const genPolicyArb = fc
+  .record({
+    effect: fc.constantFrom('permit', 'forbid'),
+    p: fc.nat(P_SCOPES.length - 1),
+    a: fc.nat(A_SCOPES.length - 1),
+    r: fc.nat(R_SCOPES.length - 1),
+    conds: fc.array(fc.tuple(fc.constantFrom('when', 'unless'), bodyArb), { maxLength: 2 }),
+  })
+  .map(
+    (g) =>
+      `${g.effect}(${P_SCOPES[g.p]}, ${A_SCOPES[g.a]}, ${R_SCOPES[g.r]})` +
+      g.conds.map(([k, b]) => ` ${k} { ${b} }`).join('') +
+      ';',
+  );
+
+describe('analyzePolicies: property', () => {
+  it('findings never contradict evaluation over the request universe', () => {
+    let reported = 0;
+    const KINDS = new Map<string, number>();
+    fc.assert(
+      fc.property(fc.array(genPolicyArb, { minLength: 1, maxLength: 4 }), (texts) => {
+        const ps = set(texts.join('\n'));
+        const policies = ps.policies();
+        const r = analyzePolicies(ps, { schema, maxRequests: 2_000 });
+        reported += r.findings.length;
+        for (const f of r.findings) KINDS.set(f.kind, (KINDS.get(f.kind) ?? 0) + 1);
+        const universe = new RequestUniverse({ schema, policies });
+        const byId = new Map(policies.map((p) => [p.id, p]));
+        const compiled = (p: CompilablePolicy, conditions = p.ast.conditions) =>
+          compilePolicy({ ...p, ast: { ...p.ast, conditions } });
+        // What each finding forbids, as (policy that must not hold, policy that must hold too).
+        const checks: [CompiledPolicy, CompiledPolicy | undefined, AnalysisFinding][] = [];
+        for (const f of r.findings) {
+          const p = byId.get(f.policyIds[0]!)!;
+          const conds = p.ast.conditions;
+          if (f.kind === 'unreachable') checks.push([compiled(p), undefined, f]);
+          if (f.kind === 'alwaysFalse')
+            checks.push([compiled(p, conds.slice(0, f.condition! + 1)), undefined, f]);
+          if (f.kind === 'alwaysTrue') {
+            const c = conds[f.condition!]!;
+            const flipped = {
+              ...c,
+              kind: c.kind === 'when' ? ('unless' as const) : ('when' as const),
+            };
+            checks.push([compiled(p, [...conds.slice(0, f.condition!), flipped]), undefined, f]);
+          }
+          if (f.kind === 'shadowed' || f.kind === 'overridden' || f.kind === 'duplicate') {
+            checks.push([compiled(p), compiled(byId.get(f.policyIds[1]!)!), f]);
+          }
+        }
+        let n = 0;
+        for (const s of universe.scenarios()) {
+          if (n++ >= 1_500 || checks.length === 0) break;
+          const store = scenarioStore(s);
+          if (store === undefined) continue;
+          const env = { ...s, store };
+          for (const [must, also, f] of checks) {
+            if (!holds(must, env)) continue;
+            if (also !== undefined && holds(also, env)) continue;
+            expect.fail(
+              `${f.kind} ${f.policyIds.join(',')} contradicted by ${JSON.stringify(scenarioRequest(s))}\n${texts.join('\n')}`,
+            );
+          }
+        }
+      }),
+      { numRuns: 80, seed: 42 },
+    );
+    expect(reported).toBeGreaterThan(0);
+    // The generator reaches every kind that the check covers.
+    expect([...KINDS.keys()].sort()).toEqual(
+      expect.arrayContaining(['alwaysFalse', 'alwaysTrue', 'unreachable', 'shadowed']),
+    );
+  });
+});
+
+function holds(p: CompiledPolicy, env: Parameters<CompiledPolicy['evaluate']>[0]): boolean {
+  try {
+    return p.evaluate(env);
+  } catch {
+    return false;
+  }
+}

@@ -104,7 +104,11 @@ describe('diffPolicySets: decision changes', () => {
     const d = diffPolicySets(set(b), set(a), { schema });
     const kinds = new Set(d.changes.map((c) => `${c.request.action.toString()}`));
     expect(kinds.size).toBeGreaterThan(0);
-    expect(d.changes.some((c) => (c.request.action as { id: string }).id === 'view' && c.after.decision === 'allow')).toBe(true);
+    expect(
+      d.changes.some(
+        (c) => (c.request.action as { id: string }).id === 'view' && c.after.decision === 'allow',
+      ),
+    ).toBe(true);
     expect(
       d.changes.some(
         (c) =>
@@ -173,19 +177,37 @@ describe('diffPolicySets: decision changes', () => {
   it("tries the host's own entities, against its store", () => {
     const host = EntityStore.fromJson([
       { uid: { type: 'Group', id: 'eng' } },
-      { uid: { type: 'User', id: 'carol' }, attrs: { dept: 'r&d', level: 1 }, parents: [{ type: 'Group', id: 'eng' }] },
-      { uid: { type: 'User', id: 'dave' }, attrs: { dept: 'r&d', level: 7 }, parents: [{ type: 'Group', id: 'eng' }] },
-      { uid: { type: 'Doc', id: 'plan' }, attrs: { owner: { __entity: { type: 'User', id: 'dave' } }, public: false, tags: [] } },
+      {
+        uid: { type: 'User', id: 'carol' },
+        attrs: { dept: 'r&d', level: 1 },
+        parents: [{ type: 'Group', id: 'eng' }],
+      },
+      {
+        uid: { type: 'User', id: 'dave' },
+        attrs: { dept: 'r&d', level: 7 },
+        parents: [{ type: 'Group', id: 'eng' }],
+      },
+      {
+        uid: { type: 'Doc', id: 'plan' },
+        attrs: { owner: { __entity: { type: 'User', id: 'dave' } }, public: false, tags: [] },
+      },
     ]);
     const d = diffPolicySets(set(before), set(after), { schema, entities: host });
     const own = d.changes.filter((c) => c.entities === undefined);
     expect(own.map((c) => c.request.principal)).toEqual([{ type: 'User', id: 'carol' }]);
     expect(own[0]!.request.resource).toEqual({ type: 'Doc', id: 'plan' });
-    expectReal(before, after, d, EntityStore.fromJson([...host.toJson(), { uid: { type: 'Action', id: 'view' } }]));
+    expectReal(
+      before,
+      after,
+      d,
+      EntityStore.fromJson([...host.toJson(), { uid: { type: 'Action', id: 'view' } }]),
+    );
   });
 
   it('rejects bad arguments', () => {
-    expect(() => diffPolicySets({} as never, set(''))).toThrow(expect.objectContaining({ code: 'E_INVALID_ARGUMENT' }));
+    expect(() => diffPolicySets({} as never, set(''))).toThrow(
+      expect.objectContaining({ code: 'E_INVALID_ARGUMENT' }),
+    );
     expect(() => diffPolicySets(set(''), set(''), { maxRequests: 1.5 })).toThrow(
       expect.objectContaining({ code: 'E_INVALID_OPTION' }),
     );
@@ -195,8 +217,17 @@ describe('diffPolicySets: decision changes', () => {
 // ---------------------------------------------------------------------------------------------
 // Property: for random small edits, every reported change is a real change.
 
-const SCOPES_P = ['principal', 'principal == User::"alice"', 'principal in Group::"eng"', 'principal is User'];
-const SCOPES_A = ['action', 'action == Action::"view"', 'action in [Action::"edit", Action::"delete"]'];
+const SCOPES_P = [
+  'principal',
+  'principal == User::"alice"',
+  'principal in Group::"eng"',
+  'principal is User',
+];
+const SCOPES_A = [
+  'action',
+  'action == Action::"view"',
+  'action in [Action::"edit", Action::"delete"]',
+];
 const SCOPES_R = ['resource', 'resource in Folder::"f"', 'resource == Doc::"d"'];
 const CONDS = [
   'principal.level > 2',
@@ -220,7 +251,11 @@ interface GenPolicy {
 
 const policyArb: fc.Arbitrary<GenPolicy> = fc.record({
   effect: fc.constantFrom('permit' as const, 'forbid' as const),
-  scope: fc.tuple(fc.nat(SCOPES_P.length - 1), fc.nat(SCOPES_A.length - 1), fc.nat(SCOPES_R.length - 1)),
+  scope: fc.tuple(
+    fc.nat(SCOPES_P.length - 1),
+    fc.nat(SCOPES_A.length - 1),
+    fc.nat(SCOPES_R.length - 1),
+  ),
   conds: fc.array(fc.tuple(fc.boolean(), fc.nat(CONDS.length - 1)), { maxLength: 2 }),
 });
 
@@ -245,8 +280,17 @@ type Edit =
 const editArb: fc.Arbitrary<Edit> = fc.oneof(
   fc.record({ kind: fc.constant('flip' as const), at: fc.nat(9) }),
   fc.record({ kind: fc.constant('drop' as const), at: fc.nat(9) }),
-  fc.record({ kind: fc.constant('cond' as const), at: fc.nat(9), cond: fc.tuple(fc.boolean(), fc.nat(CONDS.length - 1)) }),
-  fc.record({ kind: fc.constant('scope' as const), at: fc.nat(9), part: fc.constantFrom(0 as const, 1 as const, 2 as const), to: fc.nat(3) }),
+  fc.record({
+    kind: fc.constant('cond' as const),
+    at: fc.nat(9),
+    cond: fc.tuple(fc.boolean(), fc.nat(CONDS.length - 1)),
+  }),
+  fc.record({
+    kind: fc.constant('scope' as const),
+    at: fc.nat(9),
+    part: fc.constantFrom(0 as const, 1 as const, 2 as const),
+    to: fc.nat(3),
+  }),
   fc.record({ kind: fc.constant('add' as const), policy: policyArb }),
 );
 
@@ -281,15 +325,19 @@ describe('diffPolicySets: property', () => {
   it('every reported change really differs when evaluated (no false positives)', () => {
     let found = 0;
     fc.assert(
-      fc.property(fc.array(policyArb, { minLength: 1, maxLength: 4 }), fc.array(editArb, { minLength: 1, maxLength: 2 }), (ps, edits) => {
-        const b = render(ps);
-        const a = render(edits.reduce(apply, ps));
-        const d = diffPolicySets(set(b), set(a), { schema, maxRequests: 300 });
-        found += d.changes.length;
-        expectReal(b, a, d);
-        // A set compared with itself never changes.
-        expect(diffPolicySets(set(a), set(a), { schema }).changes).toEqual([]);
-      }),
+      fc.property(
+        fc.array(policyArb, { minLength: 1, maxLength: 4 }),
+        fc.array(editArb, { minLength: 1, maxLength: 2 }),
+        (ps, edits) => {
+          const b = render(ps);
+          const a = render(edits.reduce(apply, ps));
+          const d = diffPolicySets(set(b), set(a), { schema, maxRequests: 300 });
+          found += d.changes.length;
+          expectReal(b, a, d);
+          // A set compared with itself never changes.
+          expect(diffPolicySets(set(a), set(a), { schema }).changes).toEqual([]);
+        },
+      ),
       { numRuns: 60, seed: 20261207 },
     );
     // The edits do change decisions, and the diff sees it.
@@ -298,14 +346,20 @@ describe('diffPolicySets: property', () => {
 
   it('a flipped unconditional policy is always caught', () => {
     fc.assert(
-      fc.property(fc.array(policyArb, { minLength: 0, maxLength: 3 }), fc.tuple(fc.nat(3), fc.nat(2), fc.nat(2)), (ps, [p, a, r]) => {
-        const extra: GenPolicy = { effect: 'forbid', scope: [p, a, r], conds: [] };
-        const b = render(ps.filter((x) => x.effect === 'permit').concat([{ ...extra, effect: 'permit' }]));
-        const after = render(ps.filter((x) => x.effect === 'permit').concat([extra]));
-        const d = diffPolicySets(set(b), set(after), { schema, maxRequests: 2_000 });
-        expect(d.changes.length).toBeGreaterThan(0);
-        expectReal(b, after, d);
-      }),
+      fc.property(
+        fc.array(policyArb, { minLength: 0, maxLength: 3 }),
+        fc.tuple(fc.nat(3), fc.nat(2), fc.nat(2)),
+        (ps, [p, a, r]) => {
+          const extra: GenPolicy = { effect: 'forbid', scope: [p, a, r], conds: [] };
+          const b = render(
+            ps.filter((x) => x.effect === 'permit').concat([{ ...extra, effect: 'permit' }]),
+          );
+          const after = render(ps.filter((x) => x.effect === 'permit').concat([extra]));
+          const d = diffPolicySets(set(b), set(after), { schema, maxRequests: 2_000 });
+          expect(d.changes.length).toBeGreaterThan(0);
+          expectReal(b, after, d);
+        },
+      ),
       { numRuns: 25, seed: 7 },
     );
   });

@@ -11,7 +11,15 @@
 import type { Expr } from '../ast.js';
 import { likeMatch } from '../ops.js';
 import type { RecordAttrs, SchemaModel, SchemaType } from '../schema/model.js';
-import { CedarRecord, CedarSet, EntityUID, LONG_MAX, LONG_MIN, valueEquals, type Value } from '../values.js';
+import {
+  CedarRecord,
+  CedarSet,
+  EntityUID,
+  LONG_MAX,
+  LONG_MIN,
+  valueEquals,
+  type Value,
+} from '../values.js';
 import { asPath, exprKey, foldClosed, parentPath, pathKey, type Path } from './expr-facts.js';
 import { mayBeIn, type AnalysisEnv } from './scope.js';
 
@@ -54,7 +62,10 @@ function toBig(v: Value): bigint | undefined {
   return typeof v === 'number' || typeof v === 'bigint' ? BigInt(v) : undefined;
 }
 
-function typeMatches(req: 'Long' | 'String' | 'Entity' | 'EntityOrRecord' | 'Bool', t: SchemaType): boolean {
+function typeMatches(
+  req: 'Long' | 'String' | 'Entity' | 'EntityOrRecord' | 'Bool',
+  t: SchemaType,
+): boolean {
   switch (req) {
     case 'Long':
       return t.kind === 'Long';
@@ -91,7 +102,8 @@ class Search {
     let t: SchemaType | undefined;
     switch (p.root) {
       case 'principal':
-        t = env.principalType === undefined ? undefined : { kind: 'Entity', name: env.principalType };
+        t =
+          env.principalType === undefined ? undefined : { kind: 'Entity', name: env.principalType };
         break;
       case 'resource':
         t = env.resourceType === undefined ? undefined : { kind: 'Entity', name: env.resourceType };
@@ -100,7 +112,10 @@ class Search {
         t = env.action === undefined ? undefined : { kind: 'Entity', name: env.action.type };
         break;
       case 'context':
-        t = env.context === undefined ? undefined : { kind: 'Record', attrs: env.context.attrs, open: env.context.open };
+        t =
+          env.context === undefined
+            ? undefined
+            : { kind: 'Record', attrs: env.context.attrs, open: env.context.open };
         break;
     }
     for (const step of p.steps) {
@@ -118,7 +133,10 @@ class Search {
   }
 
   /** A declared attribute, `'absent'` when the type declares it cannot exist, else unknown. */
-  attrOf(t: SchemaType, name: string): { type: SchemaType; required: boolean } | 'absent' | undefined {
+  attrOf(
+    t: SchemaType,
+    name: string,
+  ): { type: SchemaType; required: boolean } | 'absent' | undefined {
     const model = this.env.model;
     if (t.kind === 'Entity') {
       if (model === undefined || model.actionTypes.has(t.name)) return undefined;
@@ -171,11 +189,25 @@ class Search {
       }
     }
     const allowed: readonly Outcome[] = errorFree ? base : [...base, 'E'];
-    return this.#register({ key, kind: 'has', subject: pathKey(obj), requires, allowed, errorFree, attr: (step.tag ? '#' : '.') + step.name });
+    return this.#register({
+      key,
+      kind: 'has',
+      subject: pathKey(obj),
+      requires,
+      allowed,
+      errorFree,
+      attr: (step.tag ? '#' : '.') + step.name,
+    });
   }
 
   #opaque(e: Expr, requires: readonly string[] = []): Atom {
-    return this.#register({ key: 'opaque ' + exprKey(e), kind: 'opaque', requires, allowed: ALL, errorFree: false });
+    return this.#register({
+      key: 'opaque ' + exprKey(e),
+      kind: 'opaque',
+      requires,
+      allowed: ALL,
+      errorFree: false,
+    });
   }
 
   /** The atom for a boolean-position expression that is not `&&`, `||`, `!`, `if` or a literal. */
@@ -222,7 +254,9 @@ class Search {
     const requires = this.#requiresOf(p);
     const t = this.typeOf(p);
     // `==` never errors; the other tests need their subject's type.
-    let errorFree = typeReq === undefined || (typeReq === 'Entity' && p.root !== 'context' && p.steps.length === 0);
+    let errorFree =
+      typeReq === undefined ||
+      (typeReq === 'Entity' && p.root !== 'context' && p.steps.length === 0);
     let typeBad = t === 'absent';
     if (t !== undefined && t !== 'absent' && typeReq !== undefined) {
       if (typeMatches(typeReq, t)) errorFree = true;
@@ -239,7 +273,13 @@ class Search {
     if (p.steps.length > 0) return undefined;
     const env = this.env;
     const known: EntityUID | string | undefined =
-      p.root === 'action' ? env.action : p.root === 'principal' ? env.principalType : p.root === 'resource' ? env.resourceType : undefined;
+      p.root === 'action'
+        ? env.action
+        : p.root === 'principal'
+          ? env.principalType
+          : p.root === 'resource'
+            ? env.resourceType
+            : undefined;
     if (known === undefined) return undefined;
     if (kind === 'is' && extra.test !== undefined) {
       const type = typeof known === 'string' ? known : known.type;
@@ -261,7 +301,12 @@ class Search {
       const rp = asPath(right);
       const lv = foldClosed(left);
       const rv = foldClosed(right);
-      const [p, v] = lp !== undefined && rv?.kind === 'value' ? [lp, rv.value] : rp !== undefined && lv?.kind === 'value' ? [rp, lv.value] : [undefined, undefined];
+      const [p, v] =
+        lp !== undefined && rv?.kind === 'value'
+          ? [lp, rv.value]
+          : rp !== undefined && lv?.kind === 'value'
+            ? [rp, lv.value]
+            : [undefined, undefined];
       if (p !== undefined && v !== undefined) {
         const value = v;
         return this.#subjectAtom('eq', p, 'eq ' + exprKey({ kind: 'lit', value }), undefined, {
@@ -307,28 +352,44 @@ class Search {
     if (op === 'in') {
       const lp = asPath(left);
       const rv = foldClosed(right);
-      if (lp !== undefined && lp.steps.length === 0 && rv?.kind === 'value') return this.#inAtom(e, lp, rv.value);
+      if (lp !== undefined && lp.steps.length === 0 && rv?.kind === 'value')
+        return this.#inAtom(e, lp, rv.value);
     }
     return this.#opaque(e);
   }
 
   #inAtom(e: Expr, p: Path, target: Value): Atom {
-    const targets = target instanceof EntityUID ? [target] : target instanceof CedarSet ? target.items : undefined;
-    if (targets === undefined || !targets.every((t) => t instanceof EntityUID)) return this.#opaque(e);
+    const targets =
+      target instanceof EntityUID
+        ? [target]
+        : target instanceof CedarSet
+          ? target.items
+          : undefined;
+    if (targets === undefined || !targets.every((t) => t instanceof EntityUID))
+      return this.#opaque(e);
     const uids = targets as EntityUID[];
     const env = this.env;
     const model = env.model;
     let allowed: readonly Outcome[] = TF;
     if (p.root === 'action' && env.action !== undefined && model !== undefined) {
       const a = env.action;
-      allowed = uids.some((u) => u.equals(a) || model.actionDescendants.get(u.key)?.has(a.key)) ? ['T'] : ['F'];
+      allowed = uids.some((u) => u.equals(a) || model.actionDescendants.get(u.key)?.has(a.key))
+        ? ['T']
+        : ['F'];
     } else if (p.root === 'principal' || p.root === 'resource') {
       const t = p.root === 'principal' ? env.principalType : env.resourceType;
       if (t !== undefined && !uids.some((u) => mayBeIn(model, t, u.type))) allowed = ['F'];
     } else if (p.root === 'context') {
       allowed = ['E'];
     }
-    return this.#register({ key: 'in ' + exprKey(e), kind: 'in', subject: pathKey(p), requires: [], allowed, errorFree: true });
+    return this.#register({
+      key: 'in ' + exprKey(e),
+      kind: 'in',
+      subject: pathKey(p),
+      requires: [],
+      allowed,
+      errorFree: true,
+    });
   }
 
   // -------------------------------------------------------------------------------------------
@@ -353,7 +414,11 @@ class Search {
     let needs: 'Long' | 'String' | 'Entity' | 'EntityOrRecord' | undefined;
     const need = (t: 'Long' | 'String' | 'Entity' | 'EntityOrRecord'): boolean => {
       if (needs === undefined || needs === t) needs = t;
-      else if ((needs === 'EntityOrRecord' && t === 'Entity') || (needs === 'Entity' && t === 'EntityOrRecord')) needs = 'Entity';
+      else if (
+        (needs === 'EntityOrRecord' && t === 'Entity') ||
+        (needs === 'Entity' && t === 'EntityOrRecord')
+      )
+        needs = 'Entity';
       else return false;
       return true;
     };
@@ -362,8 +427,10 @@ class Search {
         if (fixed !== undefined && !valueEquals(fixed, a.value!)) return false;
         fixed = a.value;
       }
-      if ((a.kind === 'cmp' && !need('Long')) || (a.kind === 'like' && !need('String'))) return false;
-      if ((a.kind === 'is' && !need('Entity')) || (a.kind === 'has' && !need('EntityOrRecord'))) return false;
+      if ((a.kind === 'cmp' && !need('Long')) || (a.kind === 'like' && !need('String')))
+        return false;
+      if ((a.kind === 'is' && !need('Entity')) || (a.kind === 'has' && !need('EntityOrRecord')))
+        return false;
     }
     if (fixed !== undefined) {
       for (const a of list) {
@@ -453,12 +520,22 @@ class Search {
     this.#tick();
     const folded = foldClosed(e);
     if (folded !== undefined) {
-      yield [folded.kind === 'error' ? 'E' : folded.value === true ? 'T' : folded.value === false ? 'F' : 'E', s];
+      yield [
+        folded.kind === 'error'
+          ? 'E'
+          : folded.value === true
+            ? 'T'
+            : folded.value === false
+              ? 'F'
+              : 'E',
+        s,
+      ];
       return;
     }
     switch (e.kind) {
       case 'not':
-        for (const [o, t] of this.eval(e.arg, s)) yield [o === 'T' ? 'F' : o === 'F' ? 'T' : 'E', t];
+        for (const [o, t] of this.eval(e.arg, s))
+          yield [o === 'T' ? 'F' : o === 'F' ? 'T' : 'E', t];
         return;
       case 'if':
         for (const [o, t] of this.eval(e.cond, s)) {

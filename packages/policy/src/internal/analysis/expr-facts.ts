@@ -284,7 +284,8 @@ export function scopeExprs(ast: PolicyAst): Expr[] {
   part('principal', ast.principal);
   const a = ast.action;
   const av: Expr = { kind: 'var', name: 'action' };
-  if (a.op === '==') out.push({ kind: 'binary', op: '==', left: av, right: { kind: 'lit', value: a.uid } });
+  if (a.op === '==')
+    out.push({ kind: 'binary', op: '==', left: av, right: { kind: 'lit', value: a.uid } });
   else if (a.op === 'in') {
     out.push({
       kind: 'binary',

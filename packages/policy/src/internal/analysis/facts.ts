@@ -88,7 +88,15 @@ export class PolicyFacts {
   #boolPosition(e: Expr): void {
     for (const x of subExprs(e)) {
       const operands: Expr[] =
-        x === e ? [x] : x.kind === 'not' ? [x.arg] : x.kind === 'if' ? [x.cond] : x.kind === 'binary' && (x.op === '&&' || x.op === '||') ? [x.left, x.right] : [];
+        x === e
+          ? [x]
+          : x.kind === 'not'
+            ? [x.arg]
+            : x.kind === 'if'
+              ? [x.cond]
+              : x.kind === 'binary' && (x.op === '&&' || x.op === '||')
+                ? [x.left, x.right]
+                : [];
       for (const o of operands) {
         const p = asPath(o);
         if (p !== undefined && p.steps.length > 0) this.at(p).hints.add('Bool');
@@ -115,7 +123,8 @@ export class PolicyFacts {
       switch (e.kind) {
         case 'hasAttr': {
           const o = asPath(e.object);
-          if (o !== undefined) this.at({ root: o.root, steps: [...o.steps, { tag: false, name: e.attr }] });
+          if (o !== undefined)
+            this.at({ root: o.root, steps: [...o.steps, { tag: false, name: e.attr }] });
           break;
         }
         case 'like': {
@@ -200,7 +209,8 @@ export class PolicyFacts {
           f.hints.add('Entity');
           for (const x of rval instanceof CedarSet ? rval.items : [rval]) f.addValue(x);
         }
-        if (e.right.kind !== 'lit' && rp !== undefined) this.at(rp).hints.add(rp.steps.length > 0 ? 'Set' : 'Entity');
+        if (e.right.kind !== 'lit' && rp !== undefined)
+          this.at(rp).hints.add(rp.steps.length > 0 ? 'Set' : 'Entity');
         return;
       case 'contains':
         if (lp !== undefined) {
@@ -226,7 +236,13 @@ export class PolicyFacts {
         return;
       case 'hasTag':
       case 'getTag':
-        if (lp !== undefined && lp.steps.length === 0 && lp.root !== 'context' && rval !== undefined && typeof rval === 'string') {
+        if (
+          lp !== undefined &&
+          lp.steps.length === 0 &&
+          lp.root !== 'context' &&
+          rval !== undefined &&
+          typeof rval === 'string'
+        ) {
           const f = this.at(lp);
           if (!f.tags.has(rval)) f.tags.set(rval, new PathFacts());
         }

@@ -76,7 +76,10 @@ export function actionAdmits(
   const uids = c.op === '==' ? [c.uid] : c.uids;
   for (const u of uids) {
     if (u.equals(action)) return true;
-    if (c.op === 'in' && (model === undefined || model.actionDescendants.get(u.key)?.has(action.key))) {
+    if (
+      c.op === 'in' &&
+      (model === undefined || model.actionDescendants.get(u.key)?.has(action.key))
+    ) {
       return true;
     }
   }
@@ -84,7 +87,11 @@ export function actionAdmits(
 }
 
 /** True when the policy's scope can match some request of the environment. */
-export function scopeAdmits(ast: PolicyAst, env: AnalysisEnv, model: SchemaModel | undefined): boolean {
+export function scopeAdmits(
+  ast: PolicyAst,
+  env: AnalysisEnv,
+  model: SchemaModel | undefined,
+): boolean {
   return (
     partAdmits(norm(ast.principal), env.principalType, model) &&
     actionAdmits(ast.action, env.action, model) &&
@@ -93,10 +100,14 @@ export function scopeAdmits(ast: PolicyAst, env: AnalysisEnv, model: SchemaModel
 }
 
 function partContains(outer: Norm, inner: Norm, type: string | undefined): boolean {
-  if (outer.slot || inner.slot) return outer.type === undefined && outer.in === undefined && outer.eq === undefined && !outer.slot;
+  if (outer.slot || inner.slot)
+    return (
+      outer.type === undefined && outer.in === undefined && outer.eq === undefined && !outer.slot
+    );
   const innerType = inner.type ?? type;
   if (outer.type !== undefined && outer.type !== innerType) return false;
-  if (outer.eq !== undefined && !(inner.eq !== undefined && inner.eq.equals(outer.eq))) return false;
+  if (outer.eq !== undefined && !(inner.eq !== undefined && inner.eq.equals(outer.eq)))
+    return false;
   if (outer.in !== undefined) {
     const ok =
       (inner.eq !== undefined && inner.eq.equals(outer.in)) ||
@@ -106,9 +117,15 @@ function partContains(outer: Norm, inner: Norm, type: string | undefined): boole
   return true;
 }
 
-function actionContains(outer: ActionConstraint, inner: ActionConstraint, env: AnalysisEnv, model: SchemaModel | undefined): boolean {
+function actionContains(
+  outer: ActionConstraint,
+  inner: ActionConstraint,
+  env: AnalysisEnv,
+  model: SchemaModel | undefined,
+): boolean {
   if (outer.op === 'all') return true;
-  if (env.action !== undefined && model !== undefined) return actionAdmits(outer, env.action, model);
+  if (env.action !== undefined && model !== undefined)
+    return actionAdmits(outer, env.action, model);
   if (inner.op === 'all') return false;
   const innerUids = inner.op === '==' ? [inner.uid] : inner.uids;
   const outerUids = outer.op === '==' ? [outer.uid] : outer.uids;
@@ -134,7 +151,12 @@ export function scopeContains(
   );
 }
 
-function partsMayOverlap(a: Norm, b: Norm, type: string | undefined, model: SchemaModel | undefined): boolean {
+function partsMayOverlap(
+  a: Norm,
+  b: Norm,
+  type: string | undefined,
+  model: SchemaModel | undefined,
+): boolean {
   if (!partAdmits(a, type, model) || !partAdmits(b, type, model)) return false;
   if (a.type !== undefined && b.type !== undefined && a.type !== b.type) return false;
   if (a.eq !== undefined && b.eq !== undefined && !a.eq.equals(b.eq)) return false;
@@ -153,8 +175,14 @@ export function scopesMayOverlap(
   env: AnalysisEnv,
   model: SchemaModel | undefined,
 ): boolean {
-  if (!actionAdmits(a.action, env.action, model) || !actionAdmits(b.action, env.action, model)) return false;
-  if (env.action === undefined && a.action.op === '==' && b.action.op === '==' && !a.action.uid.equals(b.action.uid)) {
+  if (!actionAdmits(a.action, env.action, model) || !actionAdmits(b.action, env.action, model))
+    return false;
+  if (
+    env.action === undefined &&
+    a.action.op === '==' &&
+    b.action.op === '==' &&
+    !a.action.uid.equals(b.action.uid)
+  ) {
     return false;
   }
   return (

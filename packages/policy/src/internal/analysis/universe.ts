@@ -16,8 +16,20 @@ import type { AuthorizationRequest, CedarJsonValue, EntityJson } from '../../typ
 import type { CompilablePolicy } from '../compile.js';
 import { extensionFromJson } from '../extensions/index.js';
 import { uidToJson, valueToJson } from '../json-values.js';
-import { isActionTypeName, type RecordAttrs, type SchemaModel, type SchemaType } from '../schema/model.js';
-import { CedarRecord, CedarSet, EntityUID, ExtensionValue, valueEquals, type Value } from '../values.js';
+import {
+  isActionTypeName,
+  type RecordAttrs,
+  type SchemaModel,
+  type SchemaType,
+} from '../schema/model.js';
+import {
+  CedarRecord,
+  CedarSet,
+  EntityUID,
+  ExtensionValue,
+  valueEquals,
+  type Value,
+} from '../values.js';
 import { valueText } from './expr-facts.js';
 import { PathFacts, PolicyFacts } from './facts.js';
 import { mayBeIn, scopeAdmits, type AnalysisEnv } from './scope.js';
@@ -126,7 +138,8 @@ export class RequestUniverse {
     const envs = this.#environments(schema);
     const admitting = input.admitting;
     for (const env of envs) {
-      if (admitting !== undefined && !admitting.some((p) => scopeAdmits(p.ast, env, this.#model))) continue;
+      if (admitting !== undefined && !admitting.some((p) => scopeAdmits(p.ast, env, this.#model)))
+        continue;
       if (input.envFilter !== undefined && !input.envFilter(env)) continue;
       this.#plans.push(this.#plan(env, schema));
     }
@@ -175,7 +188,11 @@ export class RequestUniverse {
     let u = this.#fresh.get(type);
     if (u === undefined) {
       let id = 'other';
-      while (this.#facts.entities.has(new EntityUID(type, id).key) || this.#facts.actions.has(new EntityUID(type, id).key)) id += "'";
+      while (
+        this.#facts.entities.has(new EntityUID(type, id).key) ||
+        this.#facts.actions.has(new EntityUID(type, id).key)
+      )
+        id += "'";
       u = new EntityUID(type, id);
       this.#fresh.set(type, u);
     }
@@ -224,7 +241,8 @@ export class RequestUniverse {
         add(entityJson(uid, new Map(), parents, new Map()), uid.key);
       }
     } else {
-      for (const p of this.#plans) add(entityJson(p.env.action, new Map(), [], new Map()), p.env.action.key);
+      for (const p of this.#plans)
+        add(entityJson(p.env.action, new Map(), [], new Map()), p.env.action.key);
     }
   }
 
@@ -268,7 +286,12 @@ export class RequestUniverse {
   }
 
   /** Candidate values of a path of type `t` (unknown without a schema), neutral first. */
-  #candidates(t: SchemaType | undefined, f: PathFacts | undefined, optional: boolean, depth: number): Choice[] {
+  #candidates(
+    t: SchemaType | undefined,
+    f: PathFacts | undefined,
+    optional: boolean,
+    depth: number,
+  ): Choice[] {
     const values = f === undefined ? [] : [...f.values.values()];
     let out: Value[];
     if (t === undefined) out = this.#inferred(f, depth);
@@ -279,18 +302,25 @@ export class RequestUniverse {
           break;
         case 'Long': {
           const longs = values.filter((v) => typeof v === 'number' || typeof v === 'bigint');
-          for (const n of f?.longs ?? []) if (n >= -(2n ** 63n) && n < 2n ** 63n) longs.push(Number.isSafeInteger(Number(n)) ? Number(n) : n);
+          for (const n of f?.longs ?? [])
+            if (n >= -(2n ** 63n) && n < 2n ** 63n)
+              longs.push(Number.isSafeInteger(Number(n)) ? Number(n) : n);
           // 0 is the neutral value; 1 when 0 is the only literal, so the comparison can be false.
           const extra = longs.length > 0 && longs.every((v) => valueEquals(v, 0)) ? [1] : [];
           out = distinct([0], [...longs, ...extra]);
           break;
         }
         case 'String':
-          out = distinct(this.#freshString(f, f?.peer === true ? 2 : 1), values.filter((v) => typeof v === 'string'));
+          out = distinct(
+            this.#freshString(f, f?.peer === true ? 2 : 1),
+            values.filter((v) => typeof v === 'string'),
+          );
           break;
         case 'Entity': {
           const name = t.name;
-          const ents = values.filter((v): v is EntityUID => v instanceof EntityUID && v.type === name);
+          const ents = values.filter(
+            (v): v is EntityUID => v instanceof EntityUID && v.type === name,
+          );
           out = distinct([this.freshEntity(name)], [...this.#literalsOf(name), ...ents]);
           break;
         }
@@ -302,7 +332,9 @@ export class RequestUniverse {
           break;
         case 'Extension': {
           const n = this.#extension(t.name);
-          const ext = values.filter((v) => v instanceof ExtensionValue && v.extensionType === t.name);
+          const ext = values.filter(
+            (v) => v instanceof ExtensionValue && v.extensionType === t.name,
+          );
           out = distinct(n === undefined ? [] : [n], ext);
           break;
         }
@@ -315,7 +347,8 @@ export class RequestUniverse {
   #sets(element: SchemaType | undefined, f: PathFacts | undefined, depth: number): Value[] {
     const ef = new PathFacts();
     for (const v of f?.elements.values() ?? []) ef.addValue(v);
-    const elems = depth > 2 ? [] : (this.#candidates(element, ef, false, depth + 1) as Value[]).slice(0, 6);
+    const elems =
+      depth > 2 ? [] : (this.#candidates(element, ef, false, depth + 1) as Value[]).slice(0, 6);
     const out: Value[] = [new CedarSet([])];
     for (const x of elems) out.push(new CedarSet([x]));
     if (elems.length > 1) out.push(new CedarSet(elems));
@@ -330,7 +363,10 @@ export class RequestUniverse {
       const sub = f?.attrs.get(name);
       if (a !== undefined && !a.required && sub === undefined) continue;
       if (a === undefined && attrs !== undefined && sub === undefined) continue;
-      const c = depth > 2 ? this.#candidates(a?.type, sub, false, depth + 1).slice(0, 1) : this.#candidates(a?.type, sub, a === undefined || !a.required, depth + 1);
+      const c =
+        depth > 2
+          ? this.#candidates(a?.type, sub, false, depth + 1).slice(0, 1)
+          : this.#candidates(a?.type, sub, a === undefined || !a.required, depth + 1);
       fields.push([name, c]);
     }
     const base = new Map<string, Value>();
@@ -382,15 +418,32 @@ export class RequestUniverse {
     const principals = [this.freshEntity(pt), ...this.#literalsOf(pt)];
     // With one type on both sides, the resource gets a fresh entity of its own first, so that
     // principal and resource data do not overwrite each other in the neutral request.
-    const resources = rt === pt ? [this.#freshResource(rt), this.freshEntity(rt), ...this.#literalsOf(rt)] : [this.freshEntity(rt), ...this.#literalsOf(rt)];
-    dims.push({ label: 'principal', size: principals.length, focus: true, apply: (b, i) => void (b.principal = principals[i]!) });
-    dims.push({ label: 'resource', size: resources.length, focus: true, apply: (b, i) => void (b.resource = resources[i]!) });
+    const resources =
+      rt === pt
+        ? [this.#freshResource(rt), this.freshEntity(rt), ...this.#literalsOf(rt)]
+        : [this.freshEntity(rt), ...this.#literalsOf(rt)];
+    dims.push({
+      label: 'principal',
+      size: principals.length,
+      focus: true,
+      apply: (b, i) => void (b.principal = principals[i]!),
+    });
+    dims.push({
+      label: 'resource',
+      size: resources.length,
+      focus: true,
+      apply: (b, i) => void (b.resource = resources[i]!),
+    });
 
     const parentDims = (who: 'principal' | 'resource', type: string): void => {
       const groups = new Map<string, EntityUID>();
       for (const g of facts.groups.values()) {
         if (isActionTypeName(g.type) || model?.actionTypes.has(g.type)) continue;
-        if (model === undefined || (mayBeIn(model, type, g.type) && (g.type !== type || model.entityTypes.get(type)?.memberOfTypes.includes(type)))) {
+        if (
+          model === undefined ||
+          (mayBeIn(model, type, g.type) &&
+            (g.type !== type || model.entityTypes.get(type)?.memberOfTypes.includes(type)))
+        ) {
           groups.set(g.key, g);
         }
       }
@@ -414,7 +467,12 @@ export class RequestUniverse {
     parentDims('principal', pt);
     parentDims('resource', rt);
 
-    const attrDims = (who: 'principal' | 'resource' | 'context', shape: RecordAttrs | undefined, open: boolean, closedEntity: boolean): Map<string, Value> => {
+    const attrDims = (
+      who: 'principal' | 'resource' | 'context',
+      shape: RecordAttrs | undefined,
+      open: boolean,
+      closedEntity: boolean,
+    ): Map<string, Value> => {
       const base = new Map<string, Value>();
       const f = facts.roots.get(who);
       const ff = focus.roots.get(who);
@@ -488,9 +546,18 @@ export class RequestUniverse {
 
   /** The requests, fewest dimensions off neutral first, round-robin over the environments. */
   *scenarios(): Generator<Scenario> {
-    const maxWeight = Math.max(0, ...this.#plans.map((p) => p.dims.filter((d) => d.size > 1).length));
+    const maxWeight = Math.max(
+      0,
+      ...this.#plans.map((p) => p.dims.filter((d) => d.size > 1).length),
+    );
     for (let w = 0; w <= maxWeight; w++) {
-      const gens = this.#plans.map((p) => ({ p, g: vectorsOfWeight(p.dims.map((d) => d.size), w) }));
+      const gens = this.#plans.map((p) => ({
+        p,
+        g: vectorsOfWeight(
+          p.dims.map((d) => d.size),
+          w,
+        ),
+      }));
       let live = gens;
       while (live.length > 0) {
         const next: typeof live = [];
@@ -536,14 +603,31 @@ export class RequestUniverse {
     plan.dims.forEach((d, i) => d.apply(b, vector[i]!));
     const entities: EntityJson[] = [];
     const taken = new Set<string>();
-    const own = (uid: EntityUID, attrs: Map<string, Value>, parents: EntityUID[], tags: Map<string, Value>): void => {
+    const own = (
+      uid: EntityUID,
+      attrs: Map<string, Value>,
+      parents: EntityUID[],
+      tags: Map<string, Value>,
+    ): void => {
       if (taken.has(uid.key)) return;
       taken.add(uid.key);
-      entities.push(entityJson(uid, attrs, parents.filter((p) => !p.equals(uid)), tags));
+      entities.push(
+        entityJson(
+          uid,
+          attrs,
+          parents.filter((p) => !p.equals(uid)),
+          tags,
+        ),
+      );
     };
     if (b.principal.equals(b.resource)) {
       // One entity on both sides: the union of both sides' data.
-      own(b.principal, new Map([...b.pAttrs, ...b.rAttrs]), [...b.pParents, ...b.rParents], new Map([...b.pTags, ...b.rTags]));
+      own(
+        b.principal,
+        new Map([...b.pAttrs, ...b.rAttrs]),
+        [...b.pParents, ...b.rParents],
+        new Map([...b.pTags, ...b.rTags]),
+      );
     } else {
       own(b.principal, b.pAttrs, b.pParents, b.pTags);
       own(b.resource, b.rAttrs, b.rParents, b.rTags);
@@ -562,8 +646,18 @@ export class RequestUniverse {
   }
 }
 
-function entityJson(uid: EntityUID, attrs: ReadonlyMap<string, Value>, parents: readonly EntityUID[], tags: ReadonlyMap<string, Value>): EntityJson {
-  const out: { uid: { type: string; id: string }; attrs: Record<string, CedarJsonValue>; parents: { type: string; id: string }[]; tags?: Record<string, CedarJsonValue> } = {
+function entityJson(
+  uid: EntityUID,
+  attrs: ReadonlyMap<string, Value>,
+  parents: readonly EntityUID[],
+  tags: ReadonlyMap<string, Value>,
+): EntityJson {
+  const out: {
+    uid: { type: string; id: string };
+    attrs: Record<string, CedarJsonValue>;
+    parents: { type: string; id: string }[];
+    tags?: Record<string, CedarJsonValue>;
+  } = {
     uid: uidToJson(uid),
     attrs: Object.fromEntries([...attrs].map(([k, v]) => [k, valueToJson(v)])),
     parents: sortedUids(new Map(parents.map((p) => [p.key, p])).values()).map(uidToJson),
