@@ -19,7 +19,7 @@ function parsed(text: string): { ast: PolicyAst; text: string } {
 
 const astOf = (text: string): PolicyAst => parsed(text).ast;
 
-function cedarResult(schema: string, texts: readonly string[]): Json {
+function cedarResult(schema: string | object, texts: readonly string[]): Json {
   const staticPolicies: Record<string, string> = {};
   const templates: Record<string, string> = {};
   texts.forEach((t, i) => {
@@ -36,7 +36,7 @@ function cedarResult(schema: string, texts: readonly string[]): Json {
 }
 
 /** cedar-wasm's verdict: the ids of the policies with at least one validation error. */
-function cedarInvalid(schema: string, texts: readonly string[]): Set<string> {
+function cedarInvalid(schema: string | object, texts: readonly string[]): Set<string> {
   const r = cedarResult(schema, texts);
   return new Set((r.validationErrors as Json[]).map((e) => e.policyId as string));
 }
@@ -180,6 +180,106 @@ describe('validatePolicies: one case per issue kind', () => {
       // The expected verdict is cedar-wasm's.
       expect(oracle.has(id)).toBe(codes.length > 0);
       expect([...new Set(got.get(id) ?? [])].sort()).toEqual([...new Set(codes)].sort());
+    });
+  });
+});
+
+/** A schema in Cedar's JSON format (cedar-wasm 4.13 rejects `additionalAttributes`, so records are closed). */
+const JSON_SCHEMA = {
+  '': {
+    entityTypes: {
+      User: {
+        memberOfTypes: ['Team'],
+        shape: {
+          type: 'Record',
+          attributes: {
+            age: { type: 'Long' },
+            meta: {
+              type: 'Record',
+              attributes: { k: { type: 'String' }, o: { type: 'Long', required: false } },
+            },
+          },
+        },
+      },
+      Team: {},
+      Item: { shape: { type: 'Record', attributes: { owner: { type: 'Entity', name: 'User' } } } },
+      Kind: { enum: ['a', 'b'] },
+    },
+    actions: {
+      get: {
+        appliesTo: {
+          principalTypes: ['User'],
+          resourceTypes: ['Item', 'Kind'],
+          context: { type: 'Record', attributes: { x: { type: 'Long', required: false } } },
+        },
+      },
+      put: {
+        memberOf: [{ id: 'get' }],
+        appliesTo: { principalTypes: ['User', 'Team'], resourceTypes: ['Item'] },
+      },
+    },
+  },
+};
+
+const EDGE_POLICIES = [
+  `permit(principal, action, resource) when { context has x };`,
+  `permit(principal, action, resource) when { context.x == 1 };`,
+  `permit(principal, action, resource) when { principal is User && principal.meta has z };`,
+  `permit(principal, action, resource) when { principal is User && principal.meta.z == 1 };`,
+  `permit(principal, action, resource) when { principal is User && principal.meta.k == "a" };`,
+  `permit(principal, action, resource) when { principal is User && principal.meta.o == 1 };`,
+  `permit(principal, action, resource) when { principal is User && principal.meta == {k: "a"} };`,
+  `permit(principal, action, resource) when { principal is User && (if principal.age > 1 then principal.meta else principal.meta).k == "x" };`,
+  `permit(principal, action, resource) when { principal is User && [principal.meta, {k: "a"}].isEmpty() };`,
+  `permit(principal, action == Action::"put", resource) when { context has x };`,
+  `permit(principal, action == Action::"put", resource) when { context == {} };`,
+  `permit(principal, action, resource == Kind::"a");`,
+  `permit(principal, action, resource == Kind::"c");`,
+  `permit(principal, action, resource) when { resource == Kind::"c" };`,
+  `permit(principal, action, resource) when { resource is Kind && resource == Kind::"a" };`,
+  `permit(principal, action, resource) when { action.foo == 1 };`,
+  `permit(principal, action, resource) when { Action::"get" in action };`,
+  `permit(principal, action, resource) when { action in Action::"get" };`,
+  `permit(principal, action in Action::"get", resource) when { principal.age > 1 };`,
+  `permit(principal, action in Action::"put", resource) when { principal.age > 1 };`,
+  `permit(principal in ?principal, action, resource) when { principal.age > 1 };`,
+  `permit(principal, action, resource in ?resource) when { resource.owner == principal };`,
+  `permit(principal, action, resource is Item in ?resource) when { resource.owner == principal };`,
+  `permit(principal == ?principal, action == Action::"get", resource == ?resource);`,
+  `permit(principal, action, resource) when { principal in principal };`,
+  `permit(principal, action, resource) when { resource in principal };`,
+  `permit(principal, action, resource) when { [resource].contains(principal) };`,
+  `permit(principal, action, resource) when { [ip("1.1.1.1"), decimal("1.0")].isEmpty() };`,
+  `permit(principal, action, resource) when { [[1], [2, 3]].contains([1]) };`,
+  `permit(principal, action, resource) when { {a: {b: 1}}.a.b == 1 };`,
+  `permit(principal, action, resource) when { {a: {b: 1}} == {a: {b: true}} };`,
+  `permit(principal, action, resource) when { if principal has age then principal.age else 0 > 1 };`,
+  `permit(principal, action, resource) when { (if principal has age then principal.age else 0) > 1 };`,
+  `permit(principal, action, resource) when { principal has age || principal has age };`,
+  `permit(principal is User, action, resource) when { (principal.age > 1 || principal has meta) && principal.meta.k == "a" };`,
+  `permit(principal, action, resource) when { resource has owner && resource.owner has meta && resource.owner.meta has o && resource.owner.meta.o > 1 };`,
+  `permit(principal, action, resource) when { resource has owner.meta.o && resource.owner.meta.o > 1 };`,
+  `permit(principal, action, resource) when { "a" like "*" && !("b" like "a") };`,
+  `permit(principal, action, resource) when { -(1) == -1 && 2 * 3 - 1 > 0 };`,
+  `permit(principal, action, resource) when { datetime("2024-01-01T00:00:00.000+0100") < datetime("2024-01-02") };`,
+  `permit(principal, action, resource) when { duration("-1d2h") < duration("1ms") };`,
+  `permit(principal, action, resource) when { ip("::ffff:1.2.3.4").isIpv6() };`,
+  `permit(principal, action, resource) when { ip("1.2.3.04").isIpv4() };`,
+  `permit(principal, action, resource) when { decimal("922337203685477.5808") < decimal("1.0") };`,
+  `permit(principal, action, resource) when { decimal("-922337203685477.5808").lessThan(decimal("1.0")) };`,
+];
+
+describe('validatePolicies agrees with cedar-wasm on edge cases (JSON schema, enums, slots, literals)', () => {
+  const schemaText = JSON.stringify(JSON_SCHEMA);
+  const oracle = cedarInvalid(JSON_SCHEMA, EDGE_POLICIES);
+  const res = validatePolicies(
+    Schema.fromJson(schemaText),
+    EDGE_POLICIES.map((t, i) => ({ id: `p${i}`, ...parsed(t) })),
+  );
+  EDGE_POLICIES.forEach((text, i) => {
+    it(`${oracle.has(`p${i}`) ? 'rejects' : 'accepts'} ${text}`, () => {
+      const errors = res.issues.filter((x) => x.policyId === `p${i}` && x.severity === 'error');
+      expect(errors.length > 0, JSON.stringify(errors)).toBe(oracle.has(`p${i}`));
     });
   });
 });
