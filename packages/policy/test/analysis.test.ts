@@ -166,12 +166,25 @@ describe('analyzePolicies: constant conditions', () => {
         permit(principal, action, resource) when { principal.level > 3 };
         permit(principal, action, resource) when { context has ip && context.ip like "10.*" };
         permit(principal, action, resource) when { resource.owner == principal };
-        permit(principal, action, resource) when { principal.level > 3 && principal.level < 5 && principal.level != 4 };
+        permit(principal, action, resource) when { principal.level > 3 && principal.level < 6 && principal.level != 4 };
       `),
       { schema },
     );
     expect(of(r, 'alwaysTrue')).toEqual([]);
     expect(of(r, 'alwaysFalse')).toEqual([]);
+  });
+
+  it('reads `!=` as the negation of `==`', () => {
+    const r = analyzePolicies(
+      set(`
+        @id("never") permit(principal, action, resource) when { principal.dept == "a" && principal.dept != "a" };
+        @id("always") permit(principal, action, resource) when { principal.dept != "a" || principal.dept == "a" };
+        @id("either") permit(principal, action, resource) when { principal.dept != "a" && principal.dept != "b" };
+      `),
+      { schema },
+    );
+    expect(ids(r, 'alwaysFalse')).toEqual([['never']]);
+    expect(ids(r, 'alwaysTrue')).toEqual([['always']]);
   });
 
   it('reasons about integer intervals with exclusions', () => {
@@ -398,6 +411,10 @@ const ATOMS = [
   '!(context has ip) || context.ip like "10.*"',
   'if context.mfa then principal.level > 1 else false',
   'resource.tags.contains("x")',
+  'principal.dept != "eng"',
+  'resource.owner != principal',
+  'principal.level != 2',
+  'context.mfa == true',
 ];
 const P_SCOPES = [
   'principal',

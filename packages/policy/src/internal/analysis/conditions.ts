@@ -552,6 +552,13 @@ class Search {
           }
           return;
         }
+        if (e.op === '!=') {
+          // `a != b` is `!(a == b)`: the same atom, negated.
+          for (const [o, t] of this.#branch(this.atom({ ...e, op: '==' }), s)) {
+            yield [o === 'T' ? 'F' : o === 'F' ? 'T' : 'E', t];
+          }
+          return;
+        }
         break;
       case 'var':
         // A variable is never a Bool (context is a record, the others entities).
