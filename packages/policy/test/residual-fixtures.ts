@@ -150,7 +150,11 @@ const GROUPS = ['g0', 'g1'];
  * (Bool or Long), `labels` (Set of Strings), `readers` (Set of Groups), `meta` (record),
  * `folder` (Folder), and the tag `level`; parents among the folders.
  */
-export function randomTable(seed: number, n: number, options: { nul?: boolean } = {}): RandomTable {
+export function randomTable(
+  seed: number,
+  n: number,
+  options: { nul?: boolean; bigints?: boolean } = {},
+): RandomTable {
   const r = rng(seed);
   const strings = [...HOSTILE, 'alpha', 'alpine', 'beta', ...(options.nul === true ? [NUL] : [])];
   const maybe = (p: number) => r() < p;
@@ -180,7 +184,10 @@ export function randomTable(seed: number, n: number, options: { nul?: boolean } 
     if (maybe(0.85)) attrs.owner = { __entity: { type: 'User', id: pick(r, USERS) } };
     if (maybe(0.8)) attrs.rank = Math.floor(r() * 10) - 2;
     if (maybe(0.85)) attrs.n = maybe(0.8) ? Math.floor(r() * 12) - 3 : pick(r, ['7', 'x']);
-    if (maybe(0.05)) attrs.n = pick(r, [9_007_199_254_740_993n, -9_223_372_036_854_775_808n]);
+    if (maybe(0.05)) {
+      const big = pick(r, [9_007_199_254_740_993n, -9_223_372_036_854_775_808n]);
+      if (options.bigints !== false) attrs.n = big; // JSON documents hold no bigints
+    }
     if (maybe(0.85))
       attrs.name = maybe(0.5) ? pick(r, strings) : `${pick(r, strings)}.${pick(r, ['pdf', 'txt'])}`;
     if (maybe(0.8)) attrs.flag = maybe(0.85) ? maybe(0.5) : 1;
