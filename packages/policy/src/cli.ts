@@ -133,10 +133,13 @@ function runTest(
   }
   for (const r of reports) o.out.push(formatPolicyTestReport(r));
   for (const b of broken) o.err.push(`${b.file}: ${b.error}`);
-  o.out.push(
-    `${passed} passed, ${failed} failed` +
-      (broken.length > 0 ? `, ${broken.length} file(s) could not be run` : ''),
-  );
+  // One file's report already ends with its totals.
+  if (reports.length !== 1 || broken.length > 0) {
+    o.out.push(
+      `${passed} passed, ${failed} failed` +
+        (broken.length > 0 ? `, ${broken.length} file(s) could not be run` : ''),
+    );
+  }
   if (coverage !== undefined) o.out.push(formatCoverage(coverage));
 }
 
