@@ -60,6 +60,11 @@ export interface ValidatablePolicy {
   readonly ast: PolicyAst;
   /** The policy's source text, for line and column of issues. */
   readonly text?: string;
+  /**
+   * Set for a template-linked policy: as Cedar does, only the linked values are checked (the
+   * template itself is typechecked under its own id).
+   */
+  readonly templateId?: string;
 }
 
 export type ValidationInput =
@@ -85,11 +90,7 @@ export function validatePolicies(
       `validation mode ${JSON.stringify(options.mode)} is not supported; use 'strict'`,
     );
   }
-  const list = Array.isArray(policies)
-    ? (policies as readonly ValidatablePolicy[])
-    : typeof (policies as { policies?: unknown }).policies === 'function'
-      ? (policies as { policies(): readonly ValidatablePolicy[] }).policies()
-      : undefined;
+  const list = policyList(policies);
   if (!list) {
     throw policyErrors.create(
       'E_INVALID_ARGUMENT',
@@ -101,6 +102,14 @@ export function validatePolicies(
   return { valid: !issues.some((i) => i.severity === 'error'), issues };
 }
 
+function policyList(input: ValidationInput): readonly ValidatablePolicy[] | undefined {
+  if (Array.isArray(input)) return input as readonly ValidatablePolicy[];
+  const set = input as Exclude<ValidationInput, readonly ValidatablePolicy[]>;
+  if (typeof set.policies !== 'function') return undefined;
+  const templates = typeof set.templates === 'function' ? set.templates() : [];
+  return [...templates, ...set.policies()];
+}
+
 /** The issues of one policy. */
 export function validatePolicy(model: SchemaModel, policy: ValidatablePolicy): ValidationIssue[] {
   const found: TypeIssue[] = [];
@@ -108,11 +117,16 @@ export function validatePolicy(model: SchemaModel, policy: ValidatablePolicy): V
   checkNames(model, policy, found);
   let anyScope = false;
   let anyLive = false;
+  const linked = policy.templateId !== undefined;
   for (const env of environments(model, policy.ast)) {
-    const tc = new Typechecker(model, env);
     const scope = scopeType(model, policy.ast, env);
     if (scope.k === 'false') continue;
     anyScope = true;
+    if (linked) {
+      anyLive = true;
+      continue;
+    }
+    const tc = new Typechecker(model, env);
     let live = true;
     let caps: ReadonlySet<string> = new Set();
     for (const c of policy.ast.conditions) {
@@ -136,7 +150,7 @@ export function validatePolicy(model: SchemaModel, policy: ValidatablePolicy): V
       ...(span ? { span } : {}),
     });
   }
-  if (!anyLive) {
+  if (!anyLive && !linked) {
     warnings.push({
       code: 'impossiblePolicy',
       message:

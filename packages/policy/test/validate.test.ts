@@ -4,6 +4,7 @@ import { Schema } from '../src/schema.js';
 import { validatePolicies, type ValidationIssueCode } from '../src/validate.js';
 import type { PolicyAst } from '../src/internal/ast.js';
 import { parsePolicies } from '../src/internal/parser.js';
+import { PolicySet } from '../src/policy-set.js';
 
 /*
  * Policies are written as Cedar text, parsed by our parser for our validator and given as text
@@ -312,6 +313,34 @@ describe('validatePolicies: issue locations', () => {
 });
 
 describe('validatePolicies: result shape', () => {
+  it('validates a PolicySet: templates in full, links by their values, as cedar-wasm does', () => {
+    const templates = {
+      t1: 'permit(principal in ?principal, action, resource) when { principal.age > 1 };',
+      t2: 'permit(principal == ?principal, action, resource);',
+    };
+    const links = [
+      { templateId: 't1', newId: 'l1', values: { '?principal': { type: 'User', id: 'u' } } },
+      { templateId: 't2', newId: 'l2', values: { '?principal': { type: 'Foo', id: 'u' } } },
+      { templateId: 't2', newId: 'l3', values: { '?principal': { type: 'Doc', id: 'u' } } },
+    ];
+    const oracle: Json = cedar.validate({
+      validationSettings: { mode: 'strict' },
+      schema: SCHEMA,
+      policies: { templates, templateLinks: links },
+    });
+    const cedarInvalidIds = new Set((oracle.validationErrors as Json[]).map((e) => e.policyId));
+    let set = PolicySet.parse(
+      Object.entries(templates)
+        .map(([id, t]) => `@id("${id}")\n${t}`)
+        .join('\n'),
+    );
+    for (const l of links) set = set.link(l.templateId, l.newId, l.values);
+    const r = validatePolicies(schema, set);
+    const ours = new Set(r.issues.filter((i) => i.severity === 'error').map((i) => i.policyId));
+    expect([...ours].sort()).toEqual([...cedarInvalidIds].sort());
+    expect(ours).toEqual(new Set(['t1', 'l2']));
+  });
+
   it('reports impossible policies as warnings, leaving them valid', () => {
     const r = validatePolicies(schema, [
       { id: 'w', ast: astOf(`${P} when { principal has nope };`) },
