@@ -8,6 +8,7 @@ import {
 } from '../src/analysis.js';
 import { Authorizer } from '../src/authorizer.js';
 import { EntityStore } from '../src/entities.js';
+import { PolicySet } from '../src/policy-set.js';
 import { Schema } from '../src/schema.js';
 import {
   RequestUniverse,
@@ -525,3 +526,16 @@ function holds(p: CompiledPolicy, env: Parameters<CompiledPolicy['evaluate']>[0]
     return false;
   }
 }
+
+describe('analyzePolicies: with PolicySet', () => {
+  it('analyses static and template-linked policies', () => {
+    const ps = PolicySet.parse(
+      `
+      @id("t") permit(principal == ?principal, action == Action::"view", resource);
+      @id("all-view") permit(principal, action == Action::"view", resource);
+    `,
+    ).link('t', 'alice-view', { '?principal': { type: 'User', id: 'alice' } });
+    const r = analyzePolicies(ps, { schema });
+    expect(ids(r, 'shadowed')).toEqual([['alice-view', 'all-view']]);
+  });
+});

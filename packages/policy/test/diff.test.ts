@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Authorizer } from '../src/authorizer.js';
 import { diffPolicySets, type DecisionChange, type PolicySetDiff } from '../src/diff.js';
 import { EntityStore } from '../src/entities.js';
+import { PolicySet } from '../src/policy-set.js';
 import { Schema } from '../src/schema.js';
 import { parsePolicies } from '../src/internal/parser.js';
 
@@ -362,5 +363,37 @@ describe('diffPolicySets: property', () => {
       ),
       { numRuns: 25, seed: 7 },
     );
+  });
+});
+
+describe('diffPolicySets: with PolicySet', () => {
+  it('sees a new template link and nothing for a reformatted set', () => {
+    const text = `
+      @id("viewers") permit(principal == ?principal, action == Action::"view", resource in ?resource);
+      @id("owner-edit") permit(principal, action == Action::"edit", resource) when { resource.owner == principal };
+    `;
+    const before = PolicySet.parse(text);
+    const after = before.link('viewers', 'alice-f', {
+      '?principal': { type: 'User', id: 'alice' },
+      '?resource': { type: 'Folder', id: 'f' },
+    });
+    const d = diffPolicySets(before, after, { schema });
+    expect(d.added).toEqual(['alice-f']);
+    expect(d.changes.length).toBeGreaterThan(0);
+    for (const c of d.changes) {
+      expect(c.request.principal).toEqual({ type: 'User', id: 'alice' });
+      expect(c.after).toEqual({ decision: 'allow', determining: ['alice-f'], errors: [] });
+    }
+    const reformatted = PolicySet.parse(before.toText());
+    expect(
+      diffPolicySets(
+        after,
+        reformatted.link('viewers', 'alice-f', {
+          '?principal': { type: 'User', id: 'alice' },
+          '?resource': { type: 'Folder', id: 'f' },
+        }),
+        { schema },
+      ).changes,
+    ).toEqual([]);
   });
 });
