@@ -185,6 +185,50 @@ describe('runPolicyTests', () => {
     expect(b.failed).toBe(0);
   });
 
+  it("reads policies in Cedar's JSON policy format, inline or from a .json file", () => {
+    const json = PolicySet.parse(PHOTOS_CEDAR).toJson();
+    const inline = runPolicyTests({ ...photos, policies: { json } }, { baseDir: FIXTURES });
+    expect(inline.failed).toBe(0);
+    const jsonFile = join(dir, 'photos.policies.json');
+    writeFileSync(jsonFile, JSON.stringify(json));
+    const testFile = join(dir, 'photos-json.tests.json');
+    writeFileSync(testFile, JSON.stringify({ ...photos, policies: './photos.policies.json' }));
+    const fromFile = runPolicyTests(testFile);
+    expect(fromFile.failed).toBe(0);
+    expect(fromFile.coverage.policies.map((p) => p.id)).toEqual([
+      'owner-views',
+      'friends-view',
+      'locked',
+      'admin-deletes',
+    ]);
+  });
+
+  it('covers template-linked policies under their link ids', () => {
+    const set = PolicySet.parse(
+      '@id("viewer") permit(principal == ?principal, action == Action::"view", resource);',
+    ).link('viewer', 'alice-views', { '?principal': 'User::"alice"' });
+    const report = runPolicyTests(
+      {
+        tests: [
+          {
+            name: 'alice',
+            request: viewBeach('alice'),
+            expect: { decision: 'allow', determining: ['alice-views'] },
+          },
+          { name: 'bob', request: viewBeach('bob'), expect: { decision: 'deny' } },
+        ],
+      },
+      { policies: set },
+    );
+    expect(report.failed).toBe(0);
+    expect(report.coverage.policies).toHaveLength(1);
+    expect(report.coverage.policies[0]).toMatchObject({
+      id: 'alice-views',
+      evaluated: 1,
+      determining: 1,
+    });
+  });
+
   it('formats a report with one line per test and the diff under failures', () => {
     const file: PolicyTestFile = {
       ...photos,
