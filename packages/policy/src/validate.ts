@@ -67,8 +67,13 @@ export interface ValidatablePolicy {
   readonly templateId?: string;
 }
 
+/** An array of policies, or a policy set (its templates are validated too when it has `templates()`). */
 export type ValidationInput =
-  readonly ValidatablePolicy[] | { policies(): readonly ValidatablePolicy[] };
+  | readonly ValidatablePolicy[]
+  | {
+      policies(): readonly ValidatablePolicy[];
+      templates?(): readonly ValidatablePolicy[];
+    };
 
 export interface ValidateOptions {
   /** Cedar's validation mode; only `strict` (Cedar's default) is implemented. @default 'strict' */

@@ -29,7 +29,7 @@ function cedarResult(schema: string | object, texts: readonly string[]): Json {
   });
   const r: Json = cedar.validate({
     validationSettings: { mode: 'strict' },
-    schema,
+    schema: schema as string,
     policies: { staticPolicies, templates },
   });
   if (r.type !== 'success') throw new Error(JSON.stringify(r.errors));
