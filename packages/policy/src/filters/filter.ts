@@ -171,8 +171,17 @@ function printPattern(pattern: readonly PatternElem[]): string {
   );
 }
 
+const printed = new WeakMap<ResourceFilter, string>();
+
 /** A readable, canonical text of the filter (equal texts mean equal filters). */
 export function printFilter(f: ResourceFilter): string {
+  // Memoised: `and`/`or` key their operands by this text while a residual is built bottom-up.
+  let text = printed.get(f);
+  if (text === undefined) printed.set(f, (text = printUncached(f)));
+  return text;
+}
+
+function printUncached(f: ResourceFilter): string {
   switch (f.kind) {
     case 'const':
       return String(f.value);

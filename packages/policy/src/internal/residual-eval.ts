@@ -103,16 +103,20 @@ export class ResidualEvaluator {
   readonly #byAttr = new Map<string, { value: Value; uids: EntityUID[] }[]>();
   constructor(private readonly env: ResidualEnv) {}
 
-  /** The stored entities having `attr`, grouped by its value. */
-  #entitiesWith(attr: string): readonly { value: Value; uids: EntityUID[] }[] {
-    let groups = this.#byAttr.get(attr);
+  /** The stored entities having the attribute (or the tag) `name`, grouped by its value. */
+  #entitiesWith(
+    name: string,
+    kind: 'attr' | 'tag' = 'attr',
+  ): readonly { value: Value; uids: EntityUID[] }[] {
+    const cacheKey = `${kind}:${name}`;
+    let groups = this.#byAttr.get(cacheKey);
     if (groups === undefined) {
       const byValue = new Map<
         string | number | boolean | bigint,
         { value: Value; uids: EntityUID[] }
       >();
       for (const e of this.env.entities()) {
-        const v = e.attrs.get(attr);
+        const v = kind === 'attr' ? e.attrs.get(name) : e.tags.get(name);
         if (v === undefined) continue;
         const k = hashKey(v);
         let g = byValue.get(k);
@@ -120,9 +124,29 @@ export class ResidualEvaluator {
         g.uids.push(e.uid);
       }
       groups = [...byValue.values()];
-      this.#byAttr.set(attr, groups);
+      this.#byAttr.set(cacheKey, groups);
     }
     return groups;
+  }
+
+  /**
+   * The attribute (or tag) `name` of the stored entity the path names: one case per distinct
+   * value, and an error for an entity missing from the store or lacking it.
+   */
+  #storedValue(p: ResourcePath, name: string, kind: 'attr' | 'tag'): PVal {
+    let out: PVal = ERR;
+    const groups = this.#entitiesWith(name, kind);
+    for (let i = groups.length - 1; i >= 0; i--) {
+      const g = groups[i]!;
+      const here = or(...g.uids.map((u) => eqAt(p, u)));
+      out = {
+        k: 'cond',
+        c: { t: here, f: and(typeOf(p, 'Entity'), not(here)) },
+        a: val(g.value),
+        b: out,
+      };
+    }
+    return out;
   }
 
   /**
@@ -132,22 +156,10 @@ export class ResidualEvaluator {
    * becomes equality with the entities holding each value (one case per distinct value).
    */
   #pathAttr(p: ResourcePath, attr: string): PVal {
-    let entity: PVal = ERR; // an entity missing from the store, or lacking the attribute
-    const groups = this.#entitiesWith(attr);
-    for (let i = groups.length - 1; i >= 0; i--) {
-      const g = groups[i]!;
-      const here = or(...g.uids.map((u) => eqAt(p, u)));
-      entity = {
-        k: 'cond',
-        c: { t: here, f: and(typeOf(p, 'Entity'), not(here)) },
-        a: val(g.value),
-        b: entity,
-      };
-    }
     return {
       k: 'cond',
       c: { t: typeOf(p, 'Entity'), f: typeOf(p, 'Record') },
-      a: entity,
+      a: this.#storedValue(p, attr, 'attr'),
       b: { k: 'path', p: extend(p, attr) },
     };
   }
@@ -509,8 +521,15 @@ export class ResidualEvaluator {
             const h = has({ tag: y.v, attrs: [] });
             return bool(h, not(h));
           }
+          if (x.k === 'path' && y.k === 'val') {
+            if (typeof y.v !== 'string') return ERR;
+            const holders = or(
+              ...this.#entitiesWith(y.v, 'tag').flatMap((g) => g.uids.map((u) => eqAt(x.p, u))),
+            );
+            return bool(holders, and(typeOf(x.p, 'Entity'), not(holders)));
+          }
           if (x.k === 'path')
-            throw new UnsupportedResidual('`hasTag` on an entity held in a resource attribute');
+            throw new UnsupportedResidual('`hasTag` with a resource-dependent tag name');
           if (x.k === 'val' || x.k === 'res')
             throw new UnsupportedResidual('`hasTag` with a resource-dependent tag name');
           return ERR;
@@ -522,8 +541,12 @@ export class ResidualEvaluator {
             if (typeof y.v !== 'string') return ERR;
             return { k: 'path', p: { tag: y.v, attrs: [] } };
           }
+          if (x.k === 'path' && y.k === 'val') {
+            if (typeof y.v !== 'string') return ERR;
+            return this.#storedValue(x.p, y.v, 'tag');
+          }
           if (x.k === 'path')
-            throw new UnsupportedResidual('`getTag` on an entity held in a resource attribute');
+            throw new UnsupportedResidual('`getTag` with a resource-dependent tag name');
           if (x.k === 'val' || x.k === 'res')
             throw new UnsupportedResidual('`getTag` with a resource-dependent tag name');
           return ERR;
