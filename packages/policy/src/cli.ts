@@ -214,7 +214,7 @@ function hasComments(text: string): boolean {
 }
 
 /** Canonical layout of a Cedar policy text: each policy printed, a blank line between them. */
-export function formatPolicyText(text: string): string {
+function formatPolicyText(text: string): string {
   const policies = parsePolicies(text);
   return policies.length === 0 ? '' : `${policies.map((p) => printPolicy(p.ast)).join('\n\n')}\n`;
 }
