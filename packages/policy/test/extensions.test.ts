@@ -121,6 +121,10 @@ const IP_CASES: readonly (readonly [Expr, Expected])[] = [
   [call('==', ip('::FFFF:1'), ip('::ffff:1')), true],
   [call('==', ip('0:0::1'), ip('::1')), true],
   [call('==', ip('0:0:0:0:0:0:0:1'), ip('::1')), true],
+  [call('==', ip('1:2:3::4:5:6:7'), ip('1:2:3:0:4:5:6:7')), true],
+  [call('==', ip('0.0.0.0/32'), ip('0.0.0.0')), true],
+  [ip('::1:2:3:4:5:6:7:8'), err('extension')],
+  [ip('1:2:3:4:5:6:7:8::'), err('extension')],
   [call('==', ip('::ffff:a00:1'), ip('10.0.0.1')), false],
   // isInRange: the receiver's whole range inside the argument's, same family.
   [call('isInRange', ip('10.0.0.1'), ip('10.0.0.0/8')), true],
@@ -170,6 +174,7 @@ const DECIMAL_CASES: readonly (readonly [Expr, Expected])[] = [
   [call('==', dec('-0.0'), dec('0.0')), true],
   [call('==', dec('01.5'), dec('1.5')), true],
   [call('==', dec('00000000000000000000001.5'), dec('1.5')), true],
+  [call('==', dec('-0000922337203685477.5808'), dec('-922337203685477.5808')), true],
   [call('==', dec('1.5'), 1), false],
   [call('lessThan', dec('1.5'), dec('1.5001')), true],
   [call('lessThan', dec('-1.5'), dec('-1.4')), true],
@@ -327,6 +332,16 @@ const DURATION_CASES: readonly (readonly [Expr, Expected])[] = [
   [call('==', dur('0001h'), dur('1h')), true],
   [call('==', dur('1m1ms'), dur('60001ms')), true],
   [call('==', dur('1d1ms'), dur('86400001ms')), true],
+  [call('==', dur('00000000000000000000001ms'), dur('1ms')), true],
+  [call('==', dur('1d0h'), dur('1d')), true],
+  [call('toMilliseconds', dur('-0000009223372036854775808ms')), LONG_MIN],
+  [call('toMilliseconds', dur('2562047788015h12m55s807ms')), 9_223_372_036_854_775_807n],
+  [call('toMilliseconds', dur('-2562047788015h12m55s808ms')), LONG_MIN],
+  [call('toMilliseconds', dur('-106751991167d7h12m55s808ms')), LONG_MIN],
+  [dur('2562047788015h12m55s808ms'), err('extension')],
+  [dur('-2562047788015h12m55s809ms'), err('extension')],
+  [dur('18446744073709551615ms'), err('extension')],
+  [dur('0ms0ms'), err('extension')],
   [call('toMilliseconds', dur(I64_MAX_MS)), 9_223_372_036_854_775_807n],
   [call('toMilliseconds', dur('-9223372036854775808ms')), LONG_MIN],
   [call('toMilliseconds', dur('9223372036854775s807ms')), 9_223_372_036_854_775_807n],
@@ -704,10 +719,19 @@ describe('extension values', () => {
       false,
       0x0a010203n,
       8,
-      0x0a000000n,
-      0x0affffffn,
+      0x0a000000,
+      0x0affffff,
     ]);
-    expect(Decimal.parse('-1.5').units).toBe(-15_000n);
+    const b = IpAddr.parse('2001:db8::1/32');
+    expect([b.v6, b.prefix, b.first, b.last]).toEqual([
+      true,
+      32,
+      0x20010db8n << 96n,
+      ((0x20010db8n + 1n) << 96n) - 1n,
+    ]);
+    expect(IpAddr.parse('0.0.0.0/0').last).toBe(0xffffffff);
+    expect(Decimal.parse('-1.5').units).toBe(-15_000);
+    expect(Decimal.parse('922337203685477.5807').units).toBe(9_223_372_036_854_775_807n);
     expect(Datetime.parse('1970-01-02').ms).toBe(86_400_000);
     expect(Duration.parse('1s1ms').ms).toBe(1001);
   });

@@ -6,7 +6,7 @@
  * `007.25`). Equality and comparison are by value: `decimal("1.0") == decimal("1.00")`.
  */
 import { EvalError } from '../eval-error.js';
-import { ExtensionValue, LONG_MAX, LONG_MIN } from '../values.js';
+import { ExtensionValue, toLong } from '../values.js';
 
 const LITERAL = /^(-?)([0-9]+)\.([0-9]+)$/;
 const SCALE = 10_000n;
@@ -20,8 +20,11 @@ export class Decimal extends ExtensionValue {
   readonly extensionType = 'decimal';
   readonly constructorName = 'decimal';
 
-  /** @param units the value times 10^4, inside the i64 range. */
-  constructor(readonly units: bigint) {
+  /**
+   * @param units the value times 10^4, an i64 in the canonical Long representation (a `number`
+   *   when safe, else a `bigint`), so that `===` is equality and `<` compares mixed pairs.
+   */
+  constructor(readonly units: number | bigint) {
     super();
   }
 
@@ -32,9 +35,8 @@ export class Decimal extends ExtensionValue {
     const frac = m[3]!;
     if (frac.length > 4) fail(`too many digits after the decimal point in \`${text}\``);
     const magnitude = BigInt(m[2]!) * SCALE + BigInt(frac.padEnd(4, '0'));
-    const units = m[1] === '-' ? -magnitude : magnitude;
-    if (units < LONG_MIN || units > LONG_MAX)
-      fail(`overflow when converting \`${text}\` to decimal`);
+    const units = toLong(m[1] === '-' ? -magnitude : magnitude);
+    if (units === undefined) fail(`overflow when converting \`${text}\` to decimal`);
     return new Decimal(units);
   }
 
@@ -49,8 +51,9 @@ export class Decimal extends ExtensionValue {
 
   /** The value as a decimal literal with the fewest fraction digits (at least one): `1.5`, `-0.0001`. */
   arg(): string {
-    const neg = this.units < 0n;
-    const abs = neg ? -this.units : this.units;
+    const units = BigInt(this.units);
+    const neg = units < 0n;
+    const abs = neg ? -units : units;
     const frac = String(abs % SCALE)
       .padStart(4, '0')
       .replace(/0+$/, '');

@@ -74,8 +74,10 @@ const V6_BITS = 128;
 export class IpAddr extends ExtensionValue {
   readonly extensionType = 'ipaddr';
   readonly constructorName = 'ip';
-  #first: bigint | undefined;
-  #last: bigint | undefined;
+  /** The first address of the range (host bits cleared): a `number` for IPv4, a `bigint` for IPv6. */
+  readonly first: number | bigint;
+  /** The last address of the range (host bits set): a `number` for IPv4, a `bigint` for IPv6. */
+  readonly last: number | bigint;
   #key: string | undefined;
 
   /**
@@ -89,6 +91,17 @@ export class IpAddr extends ExtensionValue {
     readonly prefix: number,
   ) {
     super();
+    if (v6) {
+      const hostBits = BigInt(V6_BITS - prefix);
+      this.first = (addr >> hostBits) << hostBits;
+      this.last = this.first | ((1n << hostBits) - 1n);
+    } else {
+      // IPv4 ranges as plain numbers (exact below 2^53): cheaper to compare than bigints.
+      const n = Number(addr);
+      const size = 2 ** (V4_BITS - prefix);
+      this.first = n - (n % size);
+      this.last = this.first + size - 1;
+    }
   }
 
   /** `ip("…")`: parses an address with an optional prefix; a malformed one is an `extension` error. */
@@ -114,29 +127,9 @@ export class IpAddr extends ExtensionValue {
     return this.v6 ? V6_BITS : V4_BITS;
   }
 
-  /** The first address of the range (host bits cleared). */
-  get first(): bigint {
-    if (this.#first === undefined) {
-      const hostBits = BigInt(this.bits - this.prefix);
-      this.#first = (this.addr >> hostBits) << hostBits;
-    }
-    return this.#first;
-  }
-
-  /** The last address of the range (host bits set). */
-  get last(): bigint {
-    this.#last ??= this.first | ((1n << BigInt(this.bits - this.prefix)) - 1n);
-    return this.#last;
-  }
-
   /** `a.isInRange(b)`: the same family, and `a`'s whole range lies inside `b`'s. */
   isInRange(other: IpAddr): boolean {
-    return (
-      this.v6 === other.v6 &&
-      this.prefix >= other.prefix &&
-      this.first >= other.first &&
-      this.last <= other.last
-    );
+    return this.v6 === other.v6 && this.first >= other.first && this.last <= other.last;
   }
 
   /** The whole range is loopback: inside 127.0.0.0/8, or exactly ::1. */
