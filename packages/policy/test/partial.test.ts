@@ -12,6 +12,7 @@ import { EntityStore } from '../src/entities.js';
 import { matchesFilter, printFilter } from '../src/filters/filter.js';
 import { residualFilter } from '../src/partial.js';
 import { EntityUID } from '../src/internal/values.js';
+import { PolicySet } from '../src/policy-set.js';
 import type { EntityJson } from '../src/types.js';
 import { agreement, policySet, type Request } from './residual-fixtures.js';
 
@@ -127,7 +128,11 @@ const permitWhen = (cond: string) => `permit(principal, action, resource) when {
 let agreements = 0;
 
 /** Asserts exact agreement, and that the authorizer allows exactly `expected`. */
-function expectAllowed(text: string, expected: readonly string[], req: Request = ALICE) {
+function expectAllowed(
+  text: string | PolicySet,
+  expected: readonly string[],
+  req: Request = ALICE,
+) {
   const a = agreement(text, store, req, GHOSTS);
   expect(a.mismatches, `filter: ${printFilter(a.filter)}`).toEqual([]);
   expect(a.allowed.sort()).toEqual([...expected].sort());
@@ -355,6 +360,20 @@ describe('residual filters agree with the authorizer on every resource', () => {
     expectAllowed(permitWhen('resource.n == 1 || principal.nope == 1'), docs('d1'));
     expectAllowed(permitWhen('resource.n > 9223372036854775807 - 1'), []);
     expectAllowed(permitWhen('resource.name like "*" && 1 + 9223372036854775807 == 0'), []);
+  });
+
+  it('template-linked policies, with their slots filled, and unlinked templates ignored', () => {
+    const set = PolicySet.parse(
+      [
+        '@id("t") permit(principal == ?principal, action, resource in ?resource) when { resource has owner };',
+        '@id("f") forbid(principal, action, resource == ?resource);',
+      ].join('\n'),
+    )
+      .link('t', 'alice-f1', { '?principal': 'User::"alice"', '?resource': 'Folder::"f1"' })
+      .link('t', 'bob-root', { '?principal': 'User::"bob"', '?resource': 'Folder::"root"' })
+      .link('f', 'no-d2', { '?resource': 'Doc::"d2"' });
+    expectAllowed(set, [...docs('d1'), 'Photo::"p1"']);
+    expectAllowed(set, [...docs('d1', 'd3', 'd5'), 'Photo::"p1"'], BOB);
   });
 
   it('several permits and forbids combine as Cedar decides', () => {

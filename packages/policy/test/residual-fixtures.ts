@@ -8,24 +8,12 @@ import { Authorizer } from '../src/authorizer.js';
 import { type EntityStore } from '../src/entities.js';
 import { matchesFilter, printFilter, type ResourceFilter } from '../src/filters/filter.js';
 import { residualFilter } from '../src/partial.js';
-import type { CompilablePolicy } from '../src/internal/compile.js';
-import { parsePolicies } from '../src/internal/parser.js';
+import { PolicySet } from '../src/policy-set.js';
 import { EntityUID } from '../src/internal/values.js';
 import type { CedarJsonValue, EntityJson } from '../src/types.js';
 
-export interface TestPolicies {
-  policies(): readonly CompilablePolicy[];
-  readonly digest: string;
-}
-
-/** Policies of a Cedar text, named `policy0`, `policy1`… (or by `@id`) as Cedar names them. */
-export function policySet(text: string): TestPolicies {
-  const list = parsePolicies(text).map((p, i) => ({
-    id: p.ast.annotations.get('id') ?? `policy${i}`,
-    effect: p.ast.effect,
-    ast: p.ast,
-  }));
-  return { policies: () => list, digest: text };
+export function policySet(text: string): PolicySet {
+  return PolicySet.parse(text);
 }
 
 export interface Agreement {
@@ -49,12 +37,12 @@ export interface Request {
  * every resource of `universe` (default: every stored entity plus `extra`).
  */
 export function agreement(
-  text: string,
+  text: string | PolicySet,
   store: EntityStore,
   req: Request,
   extra: readonly string[] = [],
 ): Agreement {
-  const set = policySet(text);
+  const set = typeof text === 'string' ? policySet(text) : text;
   const authorizer = new Authorizer({ policies: set, explain: false });
   const { filter } = residualFilter({
     policies: set,
