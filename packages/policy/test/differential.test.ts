@@ -17,7 +17,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { caseArb, type GCase, type GRequest } from './oracle/case-gen.js';
 import { entitiesJson } from './oracle/entity-gen.js';
-import { cedarAnswers, plinthAnswers, type Answer } from './oracle/engines.js';
+import { cedarAnswers, plinthAnswers, ROUTES, type Answer, type Route } from './oracle/engines.js';
 import { countForms, countOps, renderSet } from './oracle/policy-gen.js';
 import { EXTENSION_CONSTRUCTORS, EXTENSION_METHODS, OPERATORS } from './oracle/universe.js';
 
@@ -30,6 +30,7 @@ const MIN_FORMS = 40;
 interface Mismatch {
   readonly c: GCase;
   readonly request: GRequest;
+  readonly route: Route;
   readonly ours: Answer;
   readonly cedar: Answer;
 }
@@ -50,17 +51,25 @@ function agreement(ours: Answer, cedar: Answer): { decision: boolean; determinin
   };
 }
 
-function runCase(c: GCase): { mismatches: Mismatch[]; ours: Answer[]; cedar: Answer[] } {
+function runCase(c: GCase): {
+  mismatches: Mismatch[];
+  ours: Record<Route, Answer[] | undefined>;
+  cedar: Answer[];
+} {
   const rendered = renderSet(c.set);
-  const ours = plinthAnswers(rendered, c);
   const cedar = cedarAnswers(rendered, c);
+  const ours = Object.fromEntries(ROUTES.map((r) => [r, plinthAnswers(rendered, c, r)])) as Record<Route, Answer[] | undefined>;
   const mismatches: Mismatch[] = [];
-  c.requests.forEach((request, i) => {
-    const a = agreement(ours[i]!, cedar[i]!);
-    if (!a.decision || !a.determining || !a.errors) {
-      mismatches.push({ c, request, ours: ours[i]!, cedar: cedar[i]! });
-    }
-  });
+  for (const route of ROUTES) {
+    const answers = ours[route];
+    if (answers === undefined) continue;
+    c.requests.forEach((request, i) => {
+      const a = agreement(answers[i]!, cedar[i]!);
+      if (!a.decision || !a.determining || !a.errors) {
+        mismatches.push({ c, request, route, ours: answers[i]!, cedar: cedar[i]! });
+      }
+    });
+  }
   return { mismatches, ours, cedar };
 }
 
@@ -74,7 +83,7 @@ function describeMismatch(m: Mismatch): string {
     JSON.stringify(entitiesJson(m.c.entities)),
     '--- request ---',
     JSON.stringify(m.request),
-    '--- ours ---',
+    `--- ours (policies read from ${m.route === 'text' ? 'Cedar text' : m.route === 'json' ? "the oracle's JSON" : 'our own JSON'}) ---`,
     JSON.stringify(m.ours),
     '--- cedar-wasm ---',
     JSON.stringify(m.cedar),
@@ -90,6 +99,7 @@ const table = (m: ReadonlyMap<string, number>): string =>
 describe('differential: Plinth vs cedar-wasm 4.13', () => {
   it(`agrees with the oracle on ${RUNS * REQUESTS_PER_SET} generated requests`, () => {
     const started = performance.now();
+    const cpuStarted = process.cpuUsage();
     const arb = caseArb(REQUESTS_PER_SET);
     const ops = new Map<string, number>();
     const forms = new Map<string, number>();
@@ -97,7 +107,7 @@ describe('differential: Plinth vs cedar-wasm 4.13', () => {
     const bump = (m: Map<string, number>, k: string): void => {
       m.set(k, (m.get(k) ?? 0) + 1);
     };
-    const agree = { all: 0, decision: 0, determining: 0, errors: 0 };
+    const agree = { all: 0, decision: 0, determining: 0, errors: 0, json: 0, jsonSkipped: 0, roundtrip: 0 };
     const mismatches: Mismatch[] = [];
     let total = 0;
     for (const c of fc.sample(arb, { seed: SEED, numRuns: RUNS })) {
@@ -107,7 +117,14 @@ describe('differential: Plinth vs cedar-wasm 4.13', () => {
       mismatches.push(...ms);
       cedar.forEach((a, i) => {
         total++;
-        const g = agreement(ours[i]!, a);
+        const g = agreement(ours.text![i]!, a);
+        const same = (x: Answer): boolean => {
+          const y = agreement(x, a);
+          return y.decision && y.determining && y.errors;
+        };
+        if (ours.json === undefined) agree.jsonSkipped++;
+        else if (same(ours.json[i]!)) agree.json++;
+        if (same(ours.roundtrip![i]!)) agree.roundtrip++;
         if (g.decision) agree.decision++;
         if (g.determining) agree.determining++;
         if (g.errors) agree.errors++;
@@ -121,10 +138,13 @@ describe('differential: Plinth vs cedar-wasm 4.13', () => {
       });
     }
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    const cpu = process.cpuUsage(cpuStarted);
+    const cpuSeconds = ((cpu.user + cpu.system) / 1e6).toFixed(1);
     console.log(
       [
-        `differential seed=${SEED} (replay: PLINTH_ORACLE_SEED=${SEED}) sets=${RUNS} requests=${total} in ${seconds}s`,
-        `agreement: all ${agree.all}/${total}, decision ${agree.decision}/${total}, determining ${agree.determining}/${total}, errors ${agree.errors}/${total}`,
+        `differential seed=${SEED} (replay: PLINTH_ORACLE_SEED=${SEED}) sets=${RUNS} requests=${total} in ${seconds}s (${cpuSeconds}s CPU)`,
+        `agreement (policies from text): all ${agree.all}/${total}, decision ${agree.decision}/${total}, determining ${agree.determining}/${total}, errors ${agree.errors}/${total}`,
+        `agreement (policies from the oracle's JSON): ${agree.json}/${total - agree.jsonSkipped} (${agree.jsonSkipped} not applicable: Longs beyond 2^53 in the oracle's JSON); (through our toJson/fromJson): ${agree.roundtrip}/${total}`,
         `oracle outcomes: ${table(outcomes)}`,
         `operators: ${table(ops)}`,
         `forms: ${table(forms)}`,

@@ -175,7 +175,7 @@ export interface ExprGenOptions {
   readonly badLiteralWeight: number;
 }
 
-export const DEFAULT_EXPR_OPTIONS: ExprGenOptions = { wrongTypeWeight: 3, badLiteralWeight: 10 };
+export const DEFAULT_EXPR_OPTIONS: ExprGenOptions = { wrongTypeWeight: 5, badLiteralWeight: 10 };
 
 type W = { readonly weight: number; readonly arbitrary: fc.Arbitrary<GExpr> };
 
@@ -297,7 +297,7 @@ export function exprGenerator(opts: ExprGenOptions = DEFAULT_EXPR_OPTIONS) {
         const anyTy = fc.constantFrom(...ALL_TYPES);
         for (const op of ['==', '!=']) add(3, anyTy.chain((t) => bin(op, t, t)));
         for (const op of ['<', '<=', '>', '>=']) {
-          add(2, fc.constantFrom<Ty>('Long', 'Long', 'Long', 'datetime', 'duration').chain((t) => bin(op, t, t)));
+          add(2, fc.constantFrom<Ty>('Long', 'Long', 'Long', 'datetime', 'duration', 'datetime', 'duration', 'decimal', 'String').chain((t) => bin(op, t, t)));
         }
         add(3, bin('in', 'Entity', 'Entity'));
         add(2, bin('in', 'Entity', 'SetEntity'));
