@@ -707,7 +707,16 @@ describe('extension values', () => {
     );
     expect(v(dur('-90m')).toString()).toBe('duration("-1h30m")');
     expect(v(dur('0d')).toString()).toBe('duration("0ms")');
-    // Instants past year 9999 (only reachable through offset) print an expanded year.
+    // Instants just outside years 0000–9999 print with the offset that a literal needs.
+    const edges = ['0000-01-01T00:00:00+2359', '9999-12-31T23:59:59.999-2359'];
+    expect(edges.map((s) => v(dt(s)).toString())).toEqual([
+      'datetime("0000-01-01T00:00:00.000+2359")',
+      'datetime("9999-12-31T23:59:59.999-2359")',
+    ]);
+    const respelled = edges.map((s) => call('==', dt(s), dt((v(dt(s)) as Datetime).arg())));
+    expect(respelled.map((e) => v(e))).toEqual([true, true]);
+    expect(disagreements(respelled)).toEqual([]);
+    // Instants further out (only reachable through offset) print an expanded year.
     expect(v(call('offset', dt('1970-01-01'), dur(I64_MAX_MS))).toString()).toBe(
       'datetime("+292278994-08-17T07:12:55.807Z")',
     );

@@ -87,6 +87,23 @@ function pad(n: number | bigint, width: number): string {
   return String(n).padStart(width, '0');
 }
 
+/** `YYYY-MM-DDThh:mm:ss.SSS` of an instant (UTC), the year expanded and signed outside 0–9999. */
+function isoLocal(instant: I64): string {
+  const timeMs = remEuclid(instant, MS_PER_DAY);
+  const days = (BigInt(instant) - BigInt(timeMs)) / BigInt(MS_PER_DAY);
+  const [y, mo, d] = civilFromDays(days);
+  const year = y >= 0n && y <= 9999n ? pad(y, 4) : (y < 0n ? '-' : '+') + pad(y < 0n ? -y : y, 6);
+  const hh = Math.floor(timeMs / 3_600_000);
+  const mi = Math.floor(timeMs / 60_000) % 60;
+  const ss = Math.floor(timeMs / 1000) % 60;
+  return `${year}-${pad(mo, 2)}-${pad(d, 2)}T${pad(hh, 2)}:${pad(mi, 2)}:${pad(ss, 2)}.${pad(timeMs % 1000, 3)}`;
+}
+
+/** 0000-01-01T00:00:00Z and 10000-01-01T00:00:00Z, and the largest offset a literal may carry. */
+const YEAR_0 = daysFromCivil(0, 1, 1) * MS_PER_DAY;
+const YEAR_10000 = daysFromCivil(10_000, 1, 1) * MS_PER_DAY;
+const MAX_OFFSET = (23 * 60 + 59) * 60_000;
+
 /** A Cedar `datetime` value. */
 export class Datetime extends ExtensionValue {
   readonly extensionType = 'datetime';
@@ -112,19 +129,20 @@ export class Datetime extends ExtensionValue {
   }
 
   /**
-   * The instant as `YYYY-MM-DDThh:mm:ss.SSSZ`. Instants outside years 0000–9999 (reachable only
-   * through `offset`) print with a signed, expanded year, which `datetime()` does not accept.
+   * The instant as a literal `datetime()` accepts: `YYYY-MM-DDThh:mm:ss.SSSZ`, or with a `+2359`
+   * / `-2359` offset for the instants just outside years 0000–9999 that literals with an offset
+   * reach. Instants further out (reachable only through `offset`) print with a signed, expanded
+   * year (`+292278994-08-17T07:12:55.807Z`), which `datetime()` does not accept.
    */
   arg(): string {
-    const timeMs = remEuclid(this.ms, MS_PER_DAY);
-    const days = (BigInt(this.ms) - BigInt(timeMs)) / BigInt(MS_PER_DAY);
-    const [y, mo, d] = civilFromDays(days);
-    const year = y >= 0n && y <= 9999n ? pad(y, 4) : (y < 0n ? '-' : '+') + pad(y < 0n ? -y : y, 6);
-    const hh = Math.floor(timeMs / 3_600_000);
-    const mi = Math.floor(timeMs / 60_000) % 60;
-    const ss = Math.floor(timeMs / 1000) % 60;
-    const ms = timeMs % 1000;
-    return `${year}-${pad(mo, 2)}-${pad(d, 2)}T${pad(hh, 2)}:${pad(mi, 2)}:${pad(ss, 2)}.${pad(ms, 3)}Z`;
+    const ms = this.ms;
+    if (ms >= YEAR_0 && ms < YEAR_10000) return `${isoLocal(ms)}Z`;
+    if (ms < YEAR_0 && ms >= YEAR_0 - MAX_OFFSET)
+      return `${isoLocal(Number(ms) + MAX_OFFSET)}+2359`;
+    if (ms >= YEAR_10000 && ms < YEAR_10000 + MAX_OFFSET) {
+      return `${isoLocal(Number(ms) - MAX_OFFSET)}-2359`;
+    }
+    return `${isoLocal(ms)}Z`;
   }
 
   override toString(): string {
