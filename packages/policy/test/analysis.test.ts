@@ -188,6 +188,20 @@ describe('analyzePolicies: constant conditions', () => {
     expect(ids(r, 'alwaysTrue')).toEqual([['always']]);
   });
 
+  it('links a Bool attribute to comparisons with true and false', () => {
+    const r = analyzePolicies(
+      set(`
+        @id("never") permit(principal, action == Action::"view", resource) when { context.mfa && context.mfa == false };
+        @id("always") permit(principal, action == Action::"view", resource) when { context.mfa || context.mfa != true };
+        @id("missing") permit(principal, action, resource) when { !(context has flag) && context.flag };
+      `),
+      { schema },
+    );
+    expect(ids(r, 'alwaysFalse')).toEqual([['never'], ['missing']]);
+    expect(ids(r, 'alwaysTrue')).toEqual([['always']]);
+    expect(of(r, 'alwaysTrue')[0]!.message).not.toMatch(/without error/);
+  });
+
   it('reasons about integer intervals with exclusions', () => {
     const r = analyzePolicies(
       set(

@@ -397,3 +397,36 @@ describe('diffPolicySets: with PolicySet', () => {
     ).toEqual([]);
   });
 });
+
+describe('diffPolicySets: extension values', () => {
+  const netSchema = Schema.parse(`
+    entity User { since: datetime };
+    entity Doc;
+    action view appliesTo { principal: User, resource: Doc, context: { src: ipaddr, amount: decimal } };
+  `);
+
+  it('finds requests between two IP ranges and two dates', () => {
+    const b = `
+      permit(principal, action, resource) when { context.src.isInRange(ip("10.0.0.0/8")) };
+      permit(principal, action, resource) when { principal.since < datetime("2024-01-01") };
+    `;
+    const a = `
+      permit(principal, action, resource) when { context.src.isInRange(ip("10.1.0.0/16")) };
+      permit(principal, action, resource) when { principal.since < datetime("2023-01-01") };
+    `;
+    const d = diffPolicySets(set(b), set(a), { schema: netSchema });
+    expect(d.changes.length).toBeGreaterThan(0);
+    expect(
+      d.changes.every((c) => c.before.decision === 'allow' && c.after.decision === 'deny'),
+    ).toBe(true);
+    expectReal(b, a, d);
+  });
+
+  it('sees no change between equal decimal thresholds written differently', () => {
+    const b = `permit(principal, action, resource) when { context.amount.lessThan(decimal("10.0")) };`;
+    const a = `permit(principal, action, resource) when { context.amount.lessThan(decimal("10.0000")) };`;
+    const d = diffPolicySets(set(b), set(a), { schema: netSchema });
+    expect(d.examined).toBeGreaterThan(0);
+    expect(d.changes).toEqual([]);
+  });
+});

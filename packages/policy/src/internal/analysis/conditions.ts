@@ -212,6 +212,25 @@ class Search {
 
   /** The atom for a boolean-position expression that is not `&&`, `||`, `!`, `if` or a literal. */
   atom(e: Expr): Atom {
+    const path = asPath(e);
+    if (path !== undefined && path.steps.length > 0) {
+      // A Bool attribute read as a condition: with its type known it is `path == true`;
+      // otherwise an opaque atom that errors when the attribute is missing.
+      const t = this.typeOf(path);
+      if (t !== undefined && t !== 'absent' && t.kind === 'Bool') {
+        return this.#subjectAtom(
+          'eq',
+          path,
+          'eq ' + exprKey({ kind: 'lit', value: true }),
+          undefined,
+          {
+            value: true,
+            test: (x) => valueEquals(x, true),
+          },
+        );
+      }
+      return this.#opaque(e, this.#requiresOf(path));
+    }
     switch (e.kind) {
       case 'hasAttr': {
         const p = asPath(e.object);
