@@ -286,6 +286,26 @@ describe('residual filters agree with the authorizer on every resource', () => {
     expectAllowed(permitWhen('[true].contains(resource.n > 5)'), [...docs('d2'), 'Photo::"p1"']);
   });
 
+  it('set literals holding resource attributes', () => {
+    expectAllowed(permitWhen('[resource.owner, User::"bob"].contains(principal)'), [
+      ...docs('d1'),
+      'Photo::"p1"',
+    ]);
+    expectAllowed(permitWhen('principal in [resource.owner, Group::"nobody"]'), [
+      ...docs('d1'),
+      'Photo::"p1"',
+    ]);
+    expectAllowed(permitWhen('User::"bob" in [resource.owner, resource.folder]'), docs('d2'));
+    expectAllowed(permitWhen('[resource.n, 7].containsAny([1, 3])'), docs('d1', 'd5'));
+    expectAllowed(permitWhen('[1, 3, 7].containsAll([resource.n])'), docs('d1', 'd2', 'd5'));
+    expectAllowed(permitWhen('[1, 3].containsAny([resource.n, resource.rank])'), []);
+    expectAllowed(permitWhen('!([resource.n].isEmpty())'), [
+      ...docs('d1', 'd2', 'd3', 'd5'),
+      'Photo::"p1"',
+    ]);
+    expectAllowed(permitWhen('[resource.flag].contains(true)'), docs('d1', 'd5'));
+  });
+
   it('tags: hasTag, getTag and paths below a tag', () => {
     expectAllowed(permitWhen('resource.hasTag("level")'), docs('d1', 'd2', 'd3'));
     expectAllowed(permitWhen('resource.getTag("level") > 2'), docs('d1', 'd3'));
@@ -464,7 +484,11 @@ describe('constructs without a filter predicate give a typed E_UNSUPPORTED', () 
     ['resource.hasTag(resource.name)', /`hasTag` with a resource-dependent tag name/],
     ['resource.getTag(resource.name) == 1', /`getTag` with a resource-dependent tag name/],
     ['resource.ttl.toDays() > 3', /`toDays` on a resource attribute \(it returns Long\)/],
-    ['[resource.n].contains(1)', /a set literal holding a resource-dependent value/],
+    ['[resource.n] == [1]', /`==` with a set literal holding a resource-dependent value/],
+    [
+      '[if resource.flag then 1 else 2].contains(1)',
+      /a set literal holding a value chosen by a resource-dependent `if`/,
+    ],
     ['{a: resource.n} == {a: 1}', /a record literal holding a resource-dependent value/],
     ['resource in resource.folder', /`resource in` one of its own attributes/],
   ];

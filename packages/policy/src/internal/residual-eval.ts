@@ -68,7 +68,9 @@ type PVal =
   /** The value at a path on the resource (an error where the path does not resolve). */
   | { readonly k: 'path'; readonly p: ResourcePath }
   /** `a` where `c` is true, `b` where it is false, an error elsewhere. */
-  | { readonly k: 'cond'; readonly c: Bool; readonly a: PVal; readonly b: PVal };
+  | { readonly k: 'cond'; readonly c: Bool; readonly a: PVal; readonly b: PVal }
+  /** A set literal with resource-dependent elements (none `err`, `cond` or `setlit`). */
+  | { readonly k: 'setlit'; readonly elems: readonly PVal[] };
 
 const ERR: PVal = { k: 'err' };
 const NEVER: Bool = { t: FALSE, f: FALSE };
@@ -244,6 +246,7 @@ export class ResidualEvaluator {
           : NEVER;
       case 'err':
       case 'res':
+      case 'setlit':
         return NEVER;
       case 'bool':
         return x.b;
@@ -306,6 +309,7 @@ export class ResidualEvaluator {
       case 'isEmpty':
         return this.#lift1(this.eval(e.arg), (x) => {
           if (x.k === 'val') return known(() => ops.isEmpty(x.v));
+          if (x.k === 'setlit') return bool(FALSE, this.#litDefined(x));
           if (x.k === 'path')
             return bool(
               { kind: 'isEmpty', path: x.p },
@@ -377,15 +381,21 @@ export class ResidualEvaluator {
         return { k: 'cond', c: this.#toBool(c), a: this.eval(e.then), b: this.eval(e.else) };
       }
       case 'set': {
-        const items: Value[] = [];
+        const elems: PVal[] = [];
         let failed = false;
         for (const x of e.elements) {
           const v = this.eval(x);
           if (v.k === 'err') failed = true;
-          else if (v.k === 'val') items.push(v.v);
-          else throw new UnsupportedResidual('a set literal holding a resource-dependent value');
+          else if (v.k === 'cond' || v.k === 'setlit')
+            throw new UnsupportedResidual(
+              'a set literal holding a value chosen by a resource-dependent `if` or another such set',
+            );
+          else elems.push(v);
         }
-        return failed ? ERR : val(ops.makeSet(items));
+        if (failed) return ERR;
+        if (elems.every((v) => v.k === 'val'))
+          return val(ops.makeSet(elems.map((v) => (v as { v: Value }).v)));
+        return { k: 'setlit', elems };
       }
       case 'record': {
         const fields = new Map<string, Value>();
@@ -494,6 +504,7 @@ export class ResidualEvaluator {
             return known(() =>
               (op === 'containsAll' ? ops.containsAll : ops.containsAny)(x.v, y.v),
             );
+          if (x.k === 'setlit' || y.k === 'setlit') return this.#litContainsSet(op, x, y);
           if (x.k === 'path' && y.k === 'val') {
             if (!(y.v instanceof CedarSet)) return ERR;
             const c: ResourceFilter = { kind: op, path: x.p, values: y.v.items };
@@ -557,6 +568,8 @@ export class ResidualEvaluator {
   /** `x == y` on two operands that are not `err` or `cond`. */
   #eq(x: PVal, y: PVal): PVal {
     if (x.k === 'val' && y.k === 'val') return val(valueEquals(x.v, y.v));
+    if (x.k === 'setlit' || y.k === 'setlit')
+      throw new UnsupportedResidual('`==` with a set literal holding a resource-dependent value');
     if (x.k === 'val') [x, y] = [y, x];
     // From here x is residual.
     switch (x.k) {
@@ -624,7 +637,8 @@ export class ResidualEvaluator {
     if (x.k === 'cond' || y.k === 'cond') return this.#lift2(x, y, (a, b) => this.#in(a, b));
     const env = this.env;
     if (x.k === 'val' && y.k === 'val') return known(() => ops.inOp(env.lookup, x.v, y.v));
-    if (x.k === 'bool' || y.k === 'bool') return ERR;
+    if (x.k === 'bool' || y.k === 'bool' || x.k === 'setlit') return ERR;
+    if (y.k === 'setlit') return this.#inLit(x, y);
     if (x.k === 'res') {
       if (y.k === 'res') return val(true);
       if (y.k === 'val') {
@@ -669,6 +683,11 @@ export class ResidualEvaluator {
 
   #contains(x: PVal, y: PVal): PVal {
     if (x.k === 'val' && y.k === 'val') return known(() => ops.contains(x.v, y.v));
+    if (x.k === 'setlit') return this.#litContains(x, y);
+    if (y.k === 'setlit')
+      throw new UnsupportedResidual(
+        '`contains` of a set literal holding a resource-dependent value',
+      );
     if (x.k === 'path') {
       if (y.k === 'val') {
         const c: ResourceFilter = { kind: 'contains', path: x.p, value: y.v };
@@ -696,6 +715,75 @@ export class ResidualEvaluator {
       return bool(t, and(or(y.b.t, y.b.f), not(t)));
     }
     return ERR;
+  }
+
+  /** Where a residual value evaluates without an error. */
+  #defined(v: PVal): ResourceFilter {
+    switch (v.k) {
+      case 'val':
+      case 'res':
+        return TRUE;
+      case 'path':
+        return has(v.p);
+      case 'bool':
+        return or(v.b.t, v.b.f);
+      case 'setlit':
+        return this.#litDefined(v);
+      default:
+        return FALSE;
+    }
+  }
+
+  #litDefined(s: Extract<PVal, { k: 'setlit' }>): ResourceFilter {
+    return and(...s.elems.map((e) => this.#defined(e)));
+  }
+
+  /** `(t, f)` of a test that holds on `core`, where the operands are defined (`defined`). */
+  #where(defined: ResourceFilter, core: ResourceFilter): PVal {
+    return bool(and(defined, core), and(defined, not(core)));
+  }
+
+  /** `[e1, …, en].contains(y)`: some element equals `y`. */
+  #litContains(s: Extract<PVal, { k: 'setlit' }>, y: PVal): PVal {
+    if (y.k === 'setlit')
+      throw new UnsupportedResidual(
+        '`contains` of a set literal holding a resource-dependent value',
+      );
+    const hit = or(...s.elems.map((e) => this.#toBool(this.#eq(e, y)).t));
+    return this.#where(and(this.#litDefined(s), this.#defined(y)), hit);
+  }
+
+  /** `containsAll`/`containsAny` with a set literal on one side and a known set on the other. */
+  #litContainsSet(op: 'containsAll' | 'containsAny', x: PVal, y: PVal): PVal {
+    const join = op === 'containsAll' ? and : or;
+    if (x.k === 'setlit' && y.k === 'val') {
+      if (!(y.v instanceof CedarSet)) return ERR;
+      const each = y.v.items.map((v) => this.#toBool(this.#litContains(x, val(v))).t);
+      return this.#where(this.#litDefined(x), join(...each));
+    }
+    if (x.k === 'val' && y.k === 'setlit') {
+      if (!(x.v instanceof CedarSet)) return ERR;
+      const each = y.elems.map((e) => this.#toBool(this.#contains(x, e)).t);
+      return this.#where(this.#litDefined(y), join(...each));
+    }
+    if (x.k === 'path' || y.k === 'path' || (x.k === 'setlit' && y.k === 'setlit'))
+      throw new UnsupportedResidual(`\`${op}\` between a set literal and a resource-dependent set`);
+    return ERR; // the resource entity or a Bool is not a Set
+  }
+
+  /** `x in [e1, …, en]`: every element must be an entity; `x` is in one of them. */
+  #inLit(x: PVal, s: Extract<PVal, { k: 'setlit' }>): PVal {
+    const parts: Bool[] = [];
+    for (const e of s.elems) {
+      if (e.k === 'bool' || (e.k === 'val' && !(e.v instanceof EntityUID))) return ERR;
+      const b = this.#toBool(this.#in(x, e));
+      if (e.k === 'path') {
+        const ent = typeOf(e.p, 'Entity');
+        parts.push({ t: and(ent, b.t), f: and(ent, b.f) });
+      } else parts.push(b);
+    }
+    const defined = and(...parts.map((b) => or(b.t, b.f)));
+    return this.#where(defined, or(...parts.map((b) => b.t)));
   }
 
   #call(fn: string, args: readonly PVal[]): PVal {
