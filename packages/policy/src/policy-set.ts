@@ -146,26 +146,23 @@ function jsonError(message: string, path: string): never {
   });
 }
 
-/** Canonical JSON (sorted keys, no whitespace) with exact bigint Longs, for the digest. */
+/**
+ * Canonical JSON of a policy-set document, for the digest: keys sorted, no whitespace, and a
+ * Long past ±(2^53 − 1) written exactly as `{"__long":"digits"}` (a `Value` holds no other
+ * object with a string inside, so this cannot collide with written content).
+ */
 function canonical(v: unknown): string {
-  switch (typeof v) {
-    case 'bigint':
-      return v.toString();
-    case 'number':
-    case 'boolean':
-    case 'string':
-      return JSON.stringify(v);
-    default:
-      break;
-  }
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (isPlainObject(v)) {
-    const keys = Object.keys(v)
-      .filter((k) => v[k] !== undefined)
-      .sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`).join(',')}}`;
-  }
-  return 'null';
+  return JSON.stringify(v, (_key, x: unknown) => {
+    if (typeof x === 'bigint') return { __long: x.toString() };
+    if (!isPlainObject(x)) return x;
+    const keys = Object.keys(x);
+    if (keys.length < 2) return x;
+    keys.sort();
+    // A null prototype keeps a `__proto__` key an ordinary property.
+    const sorted = Object.create(null) as Record<string, unknown>;
+    for (const k of keys) sorted[k] = x[k];
+    return sorted;
+  });
 }
 
 export class PolicySet {

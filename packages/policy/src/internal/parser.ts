@@ -204,7 +204,8 @@ class Parser {
       const at = children[children.length - 1]?.span?.start ?? e.span?.start ?? 0;
       this.limitError(at, 'expression nested');
     }
-    this.depths.set(e, d);
+    // Leaves are not recorded: an unknown node counts as depth 1.
+    if (d > 1) this.depths.set(e, d);
     return e;
   }
 
