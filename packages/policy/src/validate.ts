@@ -21,6 +21,7 @@ import type { SchemaModel } from './internal/schema/model.js';
 import {
   Typechecker,
   recordTy,
+  type Caps,
   type Ty,
   type TypeEnv,
   type TypeIssue,
@@ -133,7 +134,7 @@ export function validatePolicy(model: SchemaModel, policy: ValidatablePolicy): V
     }
     const tc = new Typechecker(model, env);
     let live = true;
-    let caps: ReadonlySet<string> = new Set();
+    let caps: Caps = [];
     for (const c of policy.ast.conditions) {
       const r = tc.expectBool(c.body, caps);
       // `unless { e }` is `!e`: false exactly when `e` is true.
@@ -142,7 +143,7 @@ export function validatePolicy(model: SchemaModel, policy: ValidatablePolicy): V
         live = false;
         break;
       }
-      if (c.kind === 'when') caps = new Set([...caps, ...r.caps]);
+      if (c.kind === 'when' && r.caps.length > 0) caps = [...caps, ...r.caps];
     }
     if (live) anyLive = true;
     found.push(...tc.issues);
@@ -196,8 +197,30 @@ function toIssue(
     : { ...base, ...where, ...lineColumn(policy.text, offset) };
 }
 
+/** The schema's environments (no slots bound), computed once per schema. */
+const BASE_ENVS = new WeakMap<SchemaModel, readonly TypeEnv[]>();
+
+function baseEnvironments(model: SchemaModel): readonly TypeEnv[] {
+  let envs = BASE_ENVS.get(model);
+  if (envs) return envs;
+  const out: TypeEnv[] = [];
+  for (const a of model.actions.values()) {
+    if (!a.appliesTo) continue;
+    const action = new EntityUID(a.type, a.id);
+    const context = recordTy(a.appliesTo.context, a.appliesTo.contextOpen);
+    for (const principal of a.appliesTo.principalTypes) {
+      for (const resource of a.appliesTo.resourceTypes) {
+        out.push({ principal, action, resource, context, slots: {} });
+      }
+    }
+  }
+  envs = out;
+  BASE_ENVS.set(model, envs);
+  return envs;
+}
+
 /** Every environment the schema allows, with each slot of a template bound to each entity type. */
-function* environments(model: SchemaModel, p: PolicyAst): Generator<TypeEnv> {
+function environments(model: SchemaModel, p: PolicyAst): readonly TypeEnv[] {
   const slots: SlotName[] = [];
   const slotOf = (c: ScopeConstraint): void => {
     const t = c.op === '==' || c.op === 'in' ? c.target : c.op === 'is' ? c.in : undefined;
@@ -205,24 +228,15 @@ function* environments(model: SchemaModel, p: PolicyAst): Generator<TypeEnv> {
   };
   slotOf(p.principal);
   slotOf(p.resource);
-  const bindings: Partial<Record<SlotName, string>>[] = [{}];
+  const base = baseEnvironments(model);
+  if (slots.length === 0) return base;
+  let bindings: Partial<Record<SlotName, string>>[] = [{}];
   for (const s of slots) {
-    const next: Partial<Record<SlotName, string>>[] = [];
-    for (const b of bindings) for (const t of model.entityTypes.keys()) next.push({ ...b, [s]: t });
-    bindings.splice(0, bindings.length, ...next);
+    bindings = bindings.flatMap((b) =>
+      [...model.entityTypes.keys()].map((t) => ({ ...b, [s]: t })),
+    );
   }
-  for (const a of model.actions.values()) {
-    if (!a.appliesTo) continue;
-    const action = new EntityUID(a.type, a.id);
-    const context: Ty = recordTy(a.appliesTo.context, a.appliesTo.contextOpen);
-    for (const principal of a.appliesTo.principalTypes) {
-      for (const resource of a.appliesTo.resourceTypes) {
-        for (const slotTypes of bindings) {
-          yield { principal, action, resource, context, slots: slotTypes };
-        }
-      }
-    }
-  }
+  return base.flatMap((env) => bindings.map((slotTypes) => ({ ...env, slots: slotTypes })));
 }
 
 const TRUE: Ty = { k: 'true' };

@@ -75,19 +75,22 @@ const LONG: Ty = { k: 'long' };
 const STRING: Ty = { k: 'string' };
 const ERROR: Ty = { k: 'error' };
 
-/** Capabilities: keys of the attribute and tag accesses proven safe. */
-type Caps = ReadonlySet<string>;
-const NO_CAPS: Caps = new Set();
+/**
+ * Capabilities: keys of the attribute and tag accesses proven safe. Few at a time, so a small
+ * array (never mutated) beats a set.
+ */
+export type Caps = readonly string[];
+const NO_CAPS: Caps = [];
 
 function union(a: Caps, b: Caps): Caps {
-  if (a.size === 0) return b;
-  if (b.size === 0) return a;
-  return new Set([...a, ...b]);
+  if (a.length === 0) return b;
+  if (b.length === 0 || a === b) return a;
+  return [...a, ...b.filter((x) => !a.includes(x))];
 }
 
 function intersect(a: Caps, b: Caps): Caps {
-  if (a.size === 0 || b.size === 0) return NO_CAPS;
-  return new Set([...a].filter((x) => b.has(x)));
+  if (a.length === 0 || b.length === 0) return NO_CAPS;
+  return a.filter((x) => b.includes(x));
 }
 
 interface Typed {
@@ -193,6 +196,18 @@ export function lub(a: Ty, b: Ty): Ty | { readonly fail: string } {
 
 /** A structural key of an expression (spans ignored), as capabilities compare expressions. */
 export function exprKey(e: Expr): string {
+  if (e.kind === 'var') return `V${e.name}`;
+  let k = KEYS.get(e);
+  if (k === undefined) {
+    k = computeKey(e);
+    KEYS.set(e, k);
+  }
+  return k;
+}
+
+const KEYS = new WeakMap<Expr, string>();
+
+function computeKey(e: Expr): string {
   switch (e.kind) {
     case 'lit':
       return `L${valueKey(e.value)}`;
@@ -239,6 +254,10 @@ function valueKey(v: Value): string {
 
 const attrCap = (e: Expr, attr: string): string => `a${exprKey(e)}\u0000${attr}`;
 const tagCap = (e: Expr, tag: Expr): string => `t${exprKey(e)}\u0000${exprKey(tag)}`;
+
+const NO_ATTRS: ReadonlyMap<string, AttrTy> = new Map();
+/** Entity shapes converted once per schema. */
+const SHAPES = new WeakMap<RecordAttrs, ReadonlyMap<string, AttrTy>>();
 
 /** Typechecks expressions of one policy in one environment, collecting issues. */
 export class Typechecker {
@@ -437,7 +456,7 @@ export class Typechecker {
       );
       return ok(ERROR);
     }
-    if (!a.required && !caps.has(attrCap(e.object, e.attr))) {
+    if (!a.required && !caps.includes(attrCap(e.object, e.attr))) {
       this.issue(
         'unsafeOptionalAttributeAccess',
         `unable to guarantee safety of access to optional attribute \`${e.attr}\`${where ? ' ' + where : ''}`,
@@ -452,9 +471,13 @@ export class Typechecker {
     if (t.k === 'record') return t.attrs;
     if (t.k !== 'entity') return undefined;
     const def = this.model.entityTypes.get(t.name);
-    return def
-      ? (recordTy(def.shape, false) as { attrs: ReadonlyMap<string, AttrTy> }).attrs
-      : new Map();
+    if (!def) return NO_ATTRS;
+    let attrs = SHAPES.get(def.shape);
+    if (!attrs) {
+      attrs = (recordTy(def.shape, false) as { attrs: ReadonlyMap<string, AttrTy> }).attrs;
+      SHAPES.set(def.shape, attrs);
+    }
+    return attrs;
   }
 
   private checkHasAttr(e: Extract<Expr, { kind: 'hasAttr' }>, caps: Caps): Typed {
@@ -468,12 +491,12 @@ export class Typechecker {
     if (t.k === 'error') return ok(ERROR);
     const key = attrCap(e.object, e.attr);
     const a = this.attrsOf(t)?.get(e.attr);
-    const capSet: Caps = new Set([key]);
+    const capSet: Caps = [key];
     if (!a) {
       if (t.k === 'record' && t.open) return ok(BOOL, capSet);
       return ok(FALSE);
     }
-    if (caps.has(key)) return ok(TRUE, capSet);
+    if (caps.includes(key)) return ok(TRUE, capSet);
     if (t.k === 'record' && a.required) return ok(TRUE, capSet);
     return ok(BOOL, capSet);
   }
@@ -627,14 +650,14 @@ export class Typechecker {
         if (t.k !== 'entity') return ok(t.k === 'error' || k.k === 'error' ? ERROR : BOOL);
         if (!this.model.entityTypes.get(t.name)?.tags) return ok(FALSE);
         const key = tagCap(left, right);
-        return ok(caps.has(key) ? TRUE : BOOL, new Set([key]));
+        return ok(caps.includes(key) ? TRUE : BOOL, [key]);
       }
       case 'getTag': {
         const t = this.expectEntity(left, caps);
         const k = this.expectString(right, caps);
         if (t.k !== 'entity' || k.k === 'error') return ok(ERROR);
         const tags = this.model.entityTypes.get(t.name)?.tags;
-        if (!tags || !caps.has(tagCap(left, right))) {
+        if (!tags || !caps.includes(tagCap(left, right))) {
           this.issue(
             'unsafeTagAccess',
             `unable to guarantee safety of access to tag \`${showExprBrief(right)}\` on entity type \`${t.name}\``,
