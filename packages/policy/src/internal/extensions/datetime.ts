@@ -12,7 +12,8 @@
  */
 import { EvalError } from '../eval-error.js';
 import { ExtensionValue } from '../values.js';
-import { Duration, addI64, remEuclid, subI64, type I64 } from './duration.js';
+import { Duration } from './duration.js';
+import { addI64, remEuclid, subI64, type I64 } from './i64.js';
 
 const MS_PER_DAY = 86_400_000;
 

@@ -63,9 +63,4 @@ export class Decimal extends ExtensionValue {
   override toString(): string {
     return `decimal("${this.arg()}")`;
   }
-
-  /** -1, 0 or 1 as this value is below, equal to or above `other`. */
-  compareTo(other: Decimal): number {
-    return this.units < other.units ? -1 : this.units > other.units ? 1 : 0;
-  }
 }
