@@ -306,6 +306,23 @@ describe('residual filters agree with the authorizer on every resource', () => {
     expectAllowed(permitWhen('[resource.flag].contains(true)'), docs('d1', 'd5'));
   });
 
+  it('record literals holding resource attributes: every field must evaluate', () => {
+    expectAllowed(permitWhen('{a: resource.n, b: 1}.a > 2'), [...docs('d2', 'd5'), 'Photo::"p1"']);
+    expectAllowed(permitWhen('{a: resource.n, b: resource.name}.b like "*.pdf"'), [
+      ...docs('d1'),
+      'Photo::"p1"',
+    ]);
+    expectAllowed(permitWhen('{a: resource.n} has a'), [
+      ...docs('d1', 'd2', 'd3', 'd5'),
+      'Photo::"p1"',
+    ]);
+    expectAllowed(permitWhen('!({a: resource.n} has b)'), [
+      ...docs('d1', 'd2', 'd3', 'd5'),
+      'Photo::"p1"',
+    ]);
+    expectAllowed(permitWhen('{a: resource.n}.b == 1'), []);
+  });
+
   it('tags: hasTag, getTag and paths below a tag', () => {
     expectAllowed(permitWhen('resource.hasTag("level")'), docs('d1', 'd2', 'd3'));
     expectAllowed(permitWhen('resource.getTag("level") > 2'), docs('d1', 'd3'));

@@ -70,7 +70,9 @@ type PVal =
   /** `a` where `c` is true, `b` where it is false, an error elsewhere. */
   | { readonly k: 'cond'; readonly c: Bool; readonly a: PVal; readonly b: PVal }
   /** A set literal with resource-dependent elements (none `err`, `cond` or `setlit`). */
-  | { readonly k: 'setlit'; readonly elems: readonly PVal[] };
+  | { readonly k: 'setlit'; readonly elems: readonly PVal[] }
+  /** A record literal with resource-dependent fields (none `err`, `cond`, `setlit` or `reclit`). */
+  | { readonly k: 'reclit'; readonly fields: ReadonlyMap<string, PVal> };
 
 const ERR: PVal = { k: 'err' };
 const NEVER: Bool = { t: FALSE, f: FALSE };
@@ -247,6 +249,7 @@ export class ResidualEvaluator {
       case 'err':
       case 'res':
       case 'setlit':
+      case 'reclit':
         return NEVER;
       case 'bool':
         return x.b;
@@ -322,6 +325,11 @@ export class ResidualEvaluator {
           if (x.k === 'val') return known(() => ops.getAttr(env.lookup, x.v, e.attr));
           if (x.k === 'res') return { k: 'path', p: { attrs: [e.attr] } };
           if (x.k === 'path') return this.#pathAttr(x.p, e.attr);
+          if (x.k === 'reclit') {
+            const field = x.fields.get(e.attr);
+            if (field === undefined) return ERR;
+            return { k: 'cond', c: { t: this.#defined(x), f: FALSE }, a: field, b: ERR };
+          }
           return ERR;
         });
       case 'hasAttr':
@@ -330,6 +338,10 @@ export class ResidualEvaluator {
           if (x.k === 'res') {
             const h = has({ attrs: [e.attr] });
             return bool(h, not(h));
+          }
+          if (x.k === 'reclit') {
+            const d = this.#defined(x);
+            return x.fields.has(e.attr) ? bool(d, FALSE) : bool(FALSE, d);
           }
           if (x.k === 'path') {
             // A record's field, or an attribute of the stored entity the path names.
@@ -398,15 +410,23 @@ export class ResidualEvaluator {
         return { k: 'setlit', elems };
       }
       case 'record': {
-        const fields = new Map<string, Value>();
+        const fields = new Map<string, PVal>();
         let failed = false;
         for (const [k, x] of e.fields) {
           const v = this.eval(x);
           if (v.k === 'err') failed = true;
-          else if (v.k === 'val') fields.set(k, v.v);
-          else throw new UnsupportedResidual('a record literal holding a resource-dependent value');
+          else if (v.k === 'cond' || v.k === 'setlit' || v.k === 'reclit')
+            throw new UnsupportedResidual(
+              'a record literal holding a value chosen by a resource-dependent `if`, a set or a record literal',
+            );
+          else fields.set(k, v);
         }
-        return failed ? ERR : val(ops.makeRecord(fields));
+        if (failed) return ERR;
+        if ([...fields.values()].every((v) => v.k === 'val'))
+          return val(
+            ops.makeRecord(new Map([...fields].map(([k, v]) => [k, (v as { v: Value }).v]))),
+          );
+        return { k: 'reclit', fields };
       }
       case 'call':
         return this.#call(
@@ -570,6 +590,10 @@ export class ResidualEvaluator {
     if (x.k === 'val' && y.k === 'val') return val(valueEquals(x.v, y.v));
     if (x.k === 'setlit' || y.k === 'setlit')
       throw new UnsupportedResidual('`==` with a set literal holding a resource-dependent value');
+    if (x.k === 'reclit' || y.k === 'reclit')
+      throw new UnsupportedResidual(
+        '`==` with a record literal holding a resource-dependent value',
+      );
     if (x.k === 'val') [x, y] = [y, x];
     // From here x is residual.
     switch (x.k) {
@@ -637,7 +661,14 @@ export class ResidualEvaluator {
     if (x.k === 'cond' || y.k === 'cond') return this.#lift2(x, y, (a, b) => this.#in(a, b));
     const env = this.env;
     if (x.k === 'val' && y.k === 'val') return known(() => ops.inOp(env.lookup, x.v, y.v));
-    if (x.k === 'bool' || y.k === 'bool' || x.k === 'setlit') return ERR;
+    if (
+      x.k === 'bool' ||
+      y.k === 'bool' ||
+      x.k === 'setlit' ||
+      x.k === 'reclit' ||
+      y.k === 'reclit'
+    )
+      return ERR; // not an entity (nor a set of entities)
     if (y.k === 'setlit') return this.#inLit(x, y);
     if (x.k === 'res') {
       if (y.k === 'res') return val(true);
@@ -684,10 +715,8 @@ export class ResidualEvaluator {
   #contains(x: PVal, y: PVal): PVal {
     if (x.k === 'val' && y.k === 'val') return known(() => ops.contains(x.v, y.v));
     if (x.k === 'setlit') return this.#litContains(x, y);
-    if (y.k === 'setlit')
-      throw new UnsupportedResidual(
-        '`contains` of a set literal holding a resource-dependent value',
-      );
+    if (y.k === 'setlit' || y.k === 'reclit')
+      throw new UnsupportedResidual('`contains` of a literal holding a resource-dependent value');
     if (x.k === 'path') {
       if (y.k === 'val') {
         const c: ResourceFilter = { kind: 'contains', path: x.p, value: y.v };
@@ -729,6 +758,8 @@ export class ResidualEvaluator {
         return or(v.b.t, v.b.f);
       case 'setlit':
         return this.#litDefined(v);
+      case 'reclit':
+        return and(...[...v.fields.values()].map((f) => this.#defined(f)));
       default:
         return FALSE;
     }
