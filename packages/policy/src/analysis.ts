@@ -22,7 +22,7 @@ import {
 } from './internal/analysis/conditions.js';
 import { policyKey, scopeExprs } from './internal/analysis/expr-facts.js';
 import { scopeAdmits, scopeContains, scopesMayOverlap } from './internal/analysis/scope.js';
-import { RequestUniverse, scenarioRequest, scenarioStore } from './internal/analysis/universe.js';
+import { RequestUniverse, scenarioRequest } from './internal/analysis/universe.js';
 import { EvalError } from './internal/eval-error.js';
 import type { Expr } from './internal/ast.js';
 
@@ -287,7 +287,7 @@ export function analyzePolicies(
         break;
       }
       examined++;
-      const store = scenarioStore(s);
+      const store = universe.storeOf(s);
       if (store === undefined) continue;
       const env = {
         principal: s.principal,
@@ -297,7 +297,7 @@ export function analyzePolicies(
         store,
       };
       if (holds(ca, env) && holds(cb, env))
-        return { request: scenarioRequest(s), entities: s.entities };
+        return { request: scenarioRequest(s), entities: universe.entitiesOf(s) };
     }
     return undefined;
   };

@@ -15,7 +15,7 @@ import type { Schema } from './schema.js';
 import type { AuthorizationRequest, AuthorizationResponse, Decision, EntityJson } from './types.js';
 import type { CompilablePolicy } from './internal/compile.js';
 import { policyKey } from './internal/analysis/expr-facts.js';
-import { RequestUniverse, scenarioRequest, scenarioStore } from './internal/analysis/universe.js';
+import { RequestUniverse, scenarioRequest, type Scenario } from './internal/analysis/universe.js';
 import { uidToJson, valueToJson } from './internal/json-values.js';
 import type { CedarRecord, EntityUID } from './internal/values.js';
 
@@ -128,7 +128,7 @@ export function diffPolicySets(
   const decide = (
     request: AuthorizationRequest,
     store: EntityStore,
-    entities: readonly EntityJson[] | undefined,
+    scenario: Scenario | undefined,
   ): void => {
     examined++;
     const x = first.isAuthorized(request, store);
@@ -136,7 +136,7 @@ export function diffPolicySets(
     if (x.decision === y.decision) return;
     changes.push({
       request,
-      ...(entities === undefined ? {} : { entities }),
+      ...(scenario === undefined ? {} : { entities: universe.entitiesOf(scenario) }),
       before: summary(x),
       after: summary(y),
     });
@@ -155,9 +155,9 @@ export function diffPolicySets(
       truncated = true;
       break;
     }
-    const store = scenarioStore(s);
+    const store = universe.storeOf(s);
     if (store === undefined) continue;
-    decide(scenarioRequest(s), store, s.entities);
+    decide(scenarioRequest(s), store, s);
   }
   return { added, removed, changed, changes, examined, truncated };
 }

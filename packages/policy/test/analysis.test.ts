@@ -10,11 +10,7 @@ import { Authorizer } from '../src/authorizer.js';
 import { EntityStore } from '../src/entities.js';
 import { PolicySet } from '../src/policy-set.js';
 import { Schema } from '../src/schema.js';
-import {
-  RequestUniverse,
-  scenarioRequest,
-  scenarioStore,
-} from '../src/internal/analysis/universe.js';
+import { RequestUniverse, scenarioRequest } from '../src/internal/analysis/universe.js';
 import {
   compilePolicy,
   type CompilablePolicy,
@@ -511,7 +507,7 @@ describe('analyzePolicies: property', () => {
         let n = 0;
         for (const s of universe.scenarios()) {
           if (n++ >= 1_500 || checks.length === 0) break;
-          const store = scenarioStore(s);
+          const store = universe.storeOf(s);
           if (store === undefined) continue;
           const env = { ...s, store };
           for (const [must, also, f] of checks) {

@@ -21,13 +21,18 @@ import { ABSENT, Candidates } from './candidates.js';
 import { PolicyFacts } from './facts.js';
 import { mayBeIn, scopeAdmits, type AnalysisEnv } from './scope.js';
 
-/** One concrete request with the entity data it is decided against. */
+/**
+ * One concrete request. Its entity data is the universe's baseline (every literal and fresh
+ * entity with neutral attributes, and the actions) with the principal and resource replaced
+ * by `own`.
+ */
 export interface Scenario {
   readonly principal: EntityUID;
   readonly action: EntityUID;
   readonly resource: EntityUID;
   readonly context: CedarRecord;
-  readonly entities: readonly EntityJson[];
+  /** The principal's and the resource's data. */
+  readonly own: readonly EntityJson[];
 }
 
 export interface UniverseInput {
@@ -79,6 +84,10 @@ export class RequestUniverse {
   readonly #plans: EnvPlan[] = [];
   readonly #baseline: EntityJson[] = [];
   readonly #baselineKeys: string[] = [];
+  readonly #baselineIndex = new Map<string, number>();
+  #work: EntityStore | undefined;
+  #dirty: string[] = [];
+  readonly #dirtyUids = new Map<string, { type: string; id: string }>();
 
   constructor(input: UniverseInput) {
     const schema = input.schema;
@@ -139,6 +148,7 @@ export class RequestUniverse {
     const add = (e: EntityJson, key: string): void => {
       if (seen.has(key)) return;
       seen.add(key);
+      this.#baselineIndex.set(key, this.#baseline.length);
       this.#baseline.push(e);
       this.#baselineKeys.push(key);
     };
@@ -372,6 +382,46 @@ export class RequestUniverse {
     });
   }
 
+  /** Every entity of the scenario's store, in Cedar's JSON entity format. */
+  entitiesOf(s: Scenario): EntityJson[] {
+    const taken = new Set(s.own.map((e) => uidKey(e)));
+    return [...s.own, ...this.#baseline.filter((_, i) => !taken.has(this.#baselineKeys[i]!))];
+  }
+
+  /**
+   * The scenario's entity store, or undefined when its data is invalid (a cycle in parents).
+   * One store serves every scenario: the baseline, with the previous scenario's principal and
+   * resource put back before this one's are written, so the answer is valid until the next call.
+   */
+  storeOf(s: Scenario): EntityStore | undefined {
+    let work = this.#work;
+    if (work === undefined) work = this.#work = EntityStore.fromJson(this.#baseline);
+    if (this.#dirty.length > 0) {
+      const back: EntityJson[] = [];
+      const gone: { type: string; id: string }[] = [];
+      for (const key of this.#dirty) {
+        const i = this.#baselineIndex.get(key);
+        if (i === undefined) gone.push(this.#dirtyUids.get(key)!);
+        else back.push(this.#baseline[i]!);
+      }
+      if (gone.length > 0) work.remove(gone);
+      if (back.length > 0) work.upsert(back);
+      this.#dirty = [];
+      this.#dirtyUids.clear();
+    }
+    try {
+      work.upsert(s.own);
+    } catch {
+      return undefined;
+    }
+    for (const e of s.own) {
+      const key = uidKey(e);
+      this.#dirty.push(key);
+      this.#dirtyUids.set(key, e.uid as { type: string; id: string });
+    }
+    return work;
+  }
+
   #materialize(plan: EnvPlan, vector: readonly number[]): Scenario {
     const b = plan.base();
     plan.dims.forEach((d, i) => d.apply(b, vector[i]!));
@@ -406,16 +456,12 @@ export class RequestUniverse {
       own(b.principal, b.pAttrs, b.pParents, b.pTags);
       own(b.resource, b.rAttrs, b.rParents, b.rTags);
     }
-    this.#baseline.forEach((e, i) => {
-      const key = this.#baselineKeys[i]!;
-      if (!taken.has(key)) entities.push(e);
-    });
     return {
       principal: b.principal,
       action: plan.env.action,
       resource: b.resource,
       context: new CedarRecord(b.ctx),
-      entities,
+      own: entities,
     };
   }
 }
@@ -475,11 +521,7 @@ export function scenarioRequest(s: Scenario): AuthorizationRequest {
   };
 }
 
-/** The scenario's entity store, or undefined when its data is invalid (a cycle in parents). */
-export function scenarioStore(s: Scenario): EntityStore | undefined {
-  try {
-    return EntityStore.fromJson(s.entities);
-  } catch {
-    return undefined;
-  }
+function uidKey(e: EntityJson): string {
+  const u = e.uid as { type: string; id: string };
+  return new EntityUID(u.type, u.id).key;
 }
