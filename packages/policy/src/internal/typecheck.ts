@@ -691,7 +691,15 @@ export class Typechecker {
     if (left.kind === 'lit' && right.kind === 'lit') {
       return valueEquals(left.value, right.value) ? TRUE : FALSE;
     }
-    if (left.kind === 'var' && right.kind === 'var' && left.name === right.name) return TRUE;
+    // Only `action` is one known value per environment; `principal == principal` stays Bool.
+    if (
+      left.kind === 'var' &&
+      right.kind === 'var' &&
+      left.name === 'action' &&
+      right.name === 'action'
+    ) {
+      return TRUE;
+    }
     // `action` is one known entity in each environment: compared with any literal, the answer is known.
     const actionVsLit = (a: Expr, b: Expr): Ty | undefined =>
       a.kind === 'var' && a.name === 'action' && b.kind === 'lit'
