@@ -13,7 +13,7 @@ import type {
   ScopeConstraint,
   ScopeTarget,
 } from './ast.js';
-import { extensionStyle, isAttributeIdent } from './parser.js';
+import { extensionStyle, isAttributeIdent } from './expression-parser.js';
 import { CedarRecord, CedarSet, EntityUID, ExtensionValue, type Value } from './values.js';
 
 /** Binding strength, loosest first; an operand weaker than its slot needs parentheses. */
