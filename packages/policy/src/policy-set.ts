@@ -12,7 +12,7 @@
  * SHA-256 of the canonical JSON form, so two sets with the same policies under the same ids have
  * the same digest whatever their text layout.
  */
-import { sha256Hex } from '@plinth/core';
+import { isPlinthError, sha256Hex } from '@plinth/core';
 import { policyErrors } from './errors.js';
 import type { EntityRef, PolicyLimits } from './types.js';
 import { isTemplate, type PolicyAst, type ScopeConstraint, type SlotName } from './internal/ast.js';
@@ -59,9 +59,13 @@ export interface TemplateLinkJson {
   };
 }
 
-/** Cedar's JSON policy-set format. Policies may also be given as Cedar text, one per id. */
+/**
+ * Cedar's JSON policy-set format. Policies may also be given as Cedar text, one per id; static
+ * policies also as one text or a list (ids by `@id` or position), as cedar-wasm reads them.
+ */
 export interface PolicySetJson {
-  readonly staticPolicies?: { readonly [id: string]: PolicyJson | string };
+  readonly staticPolicies?:
+    { readonly [id: string]: PolicyJson | string } | readonly (PolicyJson | string)[] | string;
   readonly templates?: { readonly [id: string]: PolicyJson | string };
   readonly templateLinks?: readonly TemplateLinkJson[];
 }
@@ -227,51 +231,72 @@ export class PolicySet {
       }
     }
     const entries: Policy[] = [];
+    /** One policy given as JSON or as the text of one policy; `id` undefined: by annotation or position. */
+    const readOne = (
+      v: unknown,
+      path: string,
+      wantTemplate: boolean,
+      id: string | undefined,
+      position: number,
+    ): Policy => {
+      let ast: PolicyAst;
+      let text: string | undefined;
+      if (typeof v === 'string') {
+        const parsed = parsePolicies(v, options.limits);
+        if (parsed.length !== 1) jsonError(`expected one policy, found ${parsed.length}`, path);
+        ast = parsed[0]!.ast;
+        text = parsed[0]!.text;
+      } else {
+        try {
+          ast = policyFromJson(v, options.limits);
+        } catch (e) {
+          if (isPlinthError(e, 'E_PARSE')) {
+            throw policyErrors.create('E_PARSE', `policy set JSON ${path}: ${e.message}`, {
+              details: { path },
+              cause: e,
+            });
+          }
+          throw e;
+        }
+      }
+      if (isTemplate(ast) !== wantTemplate) {
+        jsonError(
+          wantTemplate
+            ? 'expected a template, got a static policy'
+            : 'expected a static policy, got a template',
+          path,
+        );
+      }
+      return freezePolicy({
+        id: id ?? ast.annotations.get('id') ?? `policy${position}`,
+        effect: ast.effect,
+        kind: wantTemplate ? 'template' : 'static',
+        ast,
+        annotations: ast.annotations,
+        text: text ?? printPolicy(ast),
+      });
+    };
     const read = (part: 'staticPolicies' | 'templates'): void => {
       const group = doc[part];
       if (group === undefined) return;
-      if (!isPlainObject(group)) jsonError('expected an object of id → policy', part);
       const wantTemplate = part === 'templates';
+      // As cedar-wasm also reads them: static policies as one text, or a list (ids by position).
+      if (typeof group === 'string' && !wantTemplate) {
+        parsePolicies(group, options.limits).forEach((p, i) => {
+          const policy = fromParsed(p, i);
+          if (policy.kind === 'template')
+            jsonError('expected static policies, got a template', part);
+          entries.push(policy);
+        });
+        return;
+      }
+      if (Array.isArray(group) && !wantTemplate) {
+        group.forEach((v, i) => entries.push(readOne(v, `${part}[${i}]`, false, undefined, i)));
+        return;
+      }
+      if (!isPlainObject(group)) jsonError('expected an object of id → policy', part);
       for (const [id, v] of Object.entries(group)) {
-        const path = `${part}[${JSON.stringify(id)}]`;
-        let ast: PolicyAst;
-        let text: string | undefined;
-        if (typeof v === 'string') {
-          const parsed = parsePolicies(v, options.limits);
-          if (parsed.length !== 1) jsonError(`expected one policy, found ${parsed.length}`, path);
-          ast = parsed[0]!.ast;
-          text = parsed[0]!.text;
-        } else {
-          try {
-            ast = policyFromJson(v, options.limits);
-          } catch (e) {
-            if (e instanceof Error && (e as { code?: unknown }).code === 'E_PARSE') {
-              throw policyErrors.create('E_PARSE', `policy set JSON ${path}: ${e.message}`, {
-                details: { path },
-                cause: e,
-              });
-            }
-            throw e;
-          }
-        }
-        if (isTemplate(ast) !== wantTemplate) {
-          jsonError(
-            wantTemplate
-              ? 'expected a template, got a static policy'
-              : 'expected a static policy, got a template',
-            path,
-          );
-        }
-        entries.push(
-          freezePolicy({
-            id,
-            effect: ast.effect,
-            kind: wantTemplate ? 'template' : 'static',
-            ast,
-            annotations: ast.annotations,
-            text: text ?? printPolicy(ast),
-          }),
-        );
+        entries.push(readOne(v, `${part}[${JSON.stringify(id)}]`, wantTemplate, id, 0));
       }
     };
     read('staticPolicies');

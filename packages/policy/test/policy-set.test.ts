@@ -310,12 +310,36 @@ describe('JSON and text forms', () => {
     expect(s.get('a')!.text).toBe('permit(principal, action, resource);');
   });
 
+  it('reads static policies given as one text or a list, as cedar-wasm does', () => {
+    const text =
+      'permit(principal, action, resource);\n@id("x") forbid(principal, action, resource);';
+    expect(PolicySet.fromJson({ staticPolicies: text }).digest).toBe(PolicySet.parse(text).digest);
+    const listed = PolicySet.fromJson({
+      staticPolicies: [
+        'permit(principal, action, resource);',
+        set.toJson().staticPolicies['no-bob']!,
+      ],
+    });
+    expect(listed.policies().map((p) => p.id)).toEqual(['policy0', 'no-bob']);
+    expect(
+      isPlinthError(
+        errorOf(() =>
+          PolicySet.fromJson({
+            staticPolicies: 'permit(principal == ?principal, action, resource);',
+          }),
+        ),
+        'E_PARSE',
+      ),
+    ).toBe(true);
+  });
+
   it('rejects malformed policy-set JSON', () => {
     const bad: unknown[] = [
       '{',
       '[]',
       { policies: {} },
-      { staticPolicies: [] },
+      { staticPolicies: 42 },
+      { templates: [] },
       { staticPolicies: { a: 'permit(principal == ?principal, action, resource);' } },
       { templates: { t: 'permit(principal, action, resource);' } },
       {
