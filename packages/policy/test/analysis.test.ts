@@ -549,3 +549,16 @@ describe('analyzePolicies: with PolicySet', () => {
     expect(ids(r, 'shadowed')).toEqual([['alice-view', 'all-view']]);
   });
 });
+
+describe('analyzePolicies: entity attributes of attributes', () => {
+  it("finds a conflict that needs the resource owner's department", () => {
+    const text = `
+      @id("eng-docs") permit(principal, action == Action::"view", resource) when { resource.owner.dept == "eng" };
+      @id("no-eng-at-night") forbid(principal, action, resource) when { resource.owner.dept == "eng" && !context.mfa };
+      @id("ops-only") forbid(principal, action, resource) when { resource.owner.dept == "ops" };
+    `;
+    const r = analyzePolicies(set(text), { schema });
+    expect(ids(r, 'conflict')).toEqual([['eng-docs', 'no-eng-at-night']]);
+    expect(decide(text, of(r, 'conflict')[0]!).determining).toEqual(['no-eng-at-night']);
+  });
+});

@@ -430,3 +430,33 @@ describe('diffPolicySets: extension values', () => {
     expect(d.changes).toEqual([]);
   });
 });
+
+describe('diffPolicySets: larger sets', () => {
+  it("finds a change in one policy among many, through an entity attribute's attribute", () => {
+    const actions = ['view', 'edit', 'delete'];
+    const lines: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      lines.push(
+        i % 10 === 9
+          ? `forbid(principal in Group::"g${i}", action == Action::"${actions[i % 3]}", resource) unless { context.mfa };`
+          : `permit(principal in Group::"g${i % 12}", action == Action::"${actions[i % 3]}", resource in Folder::"f${i % 5}") when { principal.level >= ${i % 4} && resource.owner.dept == "d${i % 3}" };`,
+      );
+    }
+    const b = lines.join('\n');
+    lines[17] = lines[17]!.replace('>= 1', '>= 2');
+    const a = lines.join('\n');
+    const d = diffPolicySets(set(b), set(a), { schema, maxRequests: 2_000 });
+    expect(d.changed).toEqual(['policy17']);
+    expect(d.changes.length).toBeGreaterThan(0);
+    const c = d.changes[0]!;
+    expect(c.before.determining).toEqual(['policy17']);
+    const owner = c.entities!.find(
+      (e) => JSON.stringify(e.uid) === JSON.stringify(c.request.resource),
+    )!.attrs!.owner as { __entity: { type: string; id: string } };
+    const ownerData = c.entities!.find(
+      (e) => JSON.stringify(e.uid) === JSON.stringify(owner.__entity),
+    )!;
+    expect(ownerData.attrs!.dept).toBe('d2');
+    expectReal(b, a, d);
+  });
+});

@@ -63,6 +63,9 @@ export class Candidates {
   readonly #facts: PolicyFacts;
   readonly #fresh = new Map<string, EntityUID>();
   readonly #byType = new Map<string, EntityUID[]>();
+  readonly #synth = new WeakMap<PathFacts, Map<string, EntityUID[]>>();
+  readonly #synthEntities: { readonly uid: EntityUID; readonly attrs: CedarRecord }[] = [];
+  #synthCount = 0;
 
   constructor(facts: PolicyFacts, model: SchemaModel | undefined) {
     this.#facts = facts;
@@ -184,7 +187,10 @@ export class Candidates {
           const ents = values.filter(
             (v): v is EntityUID => v instanceof EntityUID && v.type === name,
           );
-          out = distinct([this.freshEntity(name)], [...this.literalsOf(name), ...ents]);
+          out = distinct(
+            [this.freshEntity(name)],
+            [...this.literalsOf(name), ...ents, ...this.#synthesized(name, f, depth)],
+          );
           break;
         }
         case 'Set':
@@ -248,11 +254,47 @@ export class Candidates {
   }
 
   /** Candidates from what the policies do with a path whose type is unknown. */
+  /**
+   * Entities made for an entity-valued path whose own attributes the policies read
+   * (`resource.owner.dept`): one per variant of those attributes, each stored in the baseline.
+   */
+  #synthesized(type: string, f: PathFacts | undefined, depth: number): EntityUID[] {
+    if (f === undefined || f.attrs.size === 0 || depth > 1) return [];
+    let byType = this.#synth.get(f);
+    if (byType === undefined) this.#synth.set(f, (byType = new Map()));
+    const known = byType.get(type);
+    if (known !== undefined) return known;
+    const shape = this.#model?.entityTypes.get(type)?.shape;
+    const variants = this.#records(shape, f, depth + 1);
+    const out: EntityUID[] = [];
+    for (const v of variants) {
+      if (!(v instanceof CedarRecord)) continue;
+      let id: string;
+      do id = `${this.freshEntity(type).id}-${this.#synthCount++}`;
+      while (this.#facts.entities.has(new EntityUID(type, id).key));
+      const uid = new EntityUID(type, id);
+      this.#synthEntities.push({ uid, attrs: v });
+      out.push(uid);
+    }
+    byType.set(type, out);
+    return out;
+  }
+
+  /** The entities made by {@link candidates} so far, with their attributes. */
+  synthesizedEntities(): readonly { readonly uid: EntityUID; readonly attrs: CedarRecord }[] {
+    return this.#synthEntities;
+  }
+
   #inferred(f: PathFacts | undefined, depth: number): Value[] {
     if (f === undefined) return [false];
     if (f.attrs.size > 0 && f.values.size === 0) return this.#records(undefined, f, depth);
     const values = [...f.values.values()];
     const first: Value[] = [];
+    if (f.attrs.size > 0) {
+      for (const type of new Set(values.filter((v) => v instanceof EntityUID).map((v) => v.type))) {
+        first.push(...this.#synthesized(type, f, depth));
+      }
+    }
     const rest: Value[] = [...values];
     if (f.hints.has('Bool')) first.push(false, true);
     if (f.hints.has('Long') || values.some((v) => typeof v === 'number' || typeof v === 'bigint')) {

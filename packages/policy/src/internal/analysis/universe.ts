@@ -165,6 +165,9 @@ export class RequestUniverse {
         add(entityJson(u, attrs, [], new Map()), u.key);
       }
     }
+    for (const e of this.#values.synthesizedEntities()) {
+      add(entityJson(e.uid, e.attrs.attrs, [], new Map()), e.uid.key);
+    }
     if (model !== undefined && schema !== undefined) {
       for (const a of model.actions.values()) {
         const uid = new EntityUID(a.type, a.id);
@@ -328,25 +331,37 @@ export class RequestUniverse {
   // -------------------------------------------------------------------------------------------
   // Enumeration
 
-  /** The requests, fewest dimensions off neutral first, round-robin over the environments. */
+  /**
+   * The requests, fewest dimensions off neutral first, round-robin over the environments: first
+   * the combinations of the focus dimensions alone (the rest neutral), then all the others.
+   */
   *scenarios(): Generator<Scenario> {
+    const split = this.#plans.some((p) => p.dims.some((d) => !d.focus && d.size > 1));
+    if (split) yield* this.#byWeight(true);
+    yield* this.#byWeight(false, split);
+  }
+
+  *#byWeight(focusOnly: boolean, skipFocusOnly = false): Generator<Scenario> {
+    const sizesOf = (p: EnvPlan): number[] =>
+      p.dims.map((d) => (focusOnly && !d.focus ? 1 : d.size));
     const maxWeight = Math.max(
       0,
-      ...this.#plans.map((p) => p.dims.filter((d) => d.size > 1).length),
+      ...this.#plans.map((p) => sizesOf(p).filter((s) => s > 1).length),
     );
     for (let w = 0; w <= maxWeight; w++) {
-      const gens = this.#plans.map((p) => ({
-        p,
-        g: vectorsOfWeight(
-          p.dims.map((d) => d.size),
-          w,
-        ),
-      }));
-      let live = gens;
+      let live = this.#plans.map((p) => ({ p, g: vectorsOfWeight(sizesOf(p), w) }));
       while (live.length > 0) {
         const next: typeof live = [];
         for (const x of live) {
-          const r = x.g.next();
+          let r = x.g.next();
+          // Vectors that vary focus dimensions only were enumerated already.
+          while (
+            skipFocusOnly &&
+            r.done !== true &&
+            x.p.dims.every((d, i) => d.focus || r.value![i] === 0)
+          ) {
+            r = x.g.next();
+          }
           if (r.done === true) continue;
           next.push(x);
           yield this.#materialize(x.p, r.value);
