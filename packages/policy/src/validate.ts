@@ -104,7 +104,7 @@ export function validatePolicies(
     );
   }
   const issues: ValidationIssue[] = [];
-  for (const p of list) issues.push(...validatePolicy(schema.model, p));
+  for (const p of list) issues.push(...issuesOf(schema.model, p));
   return { valid: !issues.some((i) => i.severity === 'error'), issues };
 }
 
@@ -116,8 +116,15 @@ function policyList(input: ValidationInput): readonly ValidatablePolicy[] | unde
   return [...templates, ...set.policies()];
 }
 
-/** The issues of one policy. */
-export function validatePolicy(model: SchemaModel, policy: ValidatablePolicy): ValidationIssue[] {
+/** The issues (errors and warnings) of one policy, template or link against `schema`. */
+export function validatePolicy(schema: Schema, policy: ValidatablePolicy): ValidationIssue[] {
+  if (!(schema instanceof Schema)) {
+    throw policyErrors.create('E_INVALID_ARGUMENT', 'validatePolicy expects a Schema');
+  }
+  return issuesOf(schema.model, policy);
+}
+
+function issuesOf(model: SchemaModel, policy: ValidatablePolicy): ValidationIssue[] {
   const found: TypeIssue[] = [];
   const warnings: TypeIssue[] = [];
   checkNames(model, policy, found);
