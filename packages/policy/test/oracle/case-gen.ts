@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { entitiesArb, type GEntity } from './entity-gen.js';
-import { DEFAULT_POLICY_OPTIONS, policySetArb, type GPolicySet, type PolicyGenOptions } from './policy-gen.js';
+import { batteryArb, DEFAULT_POLICY_OPTIONS, policySetArb, type GPolicySet, type PolicyGenOptions } from './policy-gen.js';
 import { ACTION_UIDS, ENTITY_UIDS, type Uid } from './universe.js';
 import { contextArb, type JsonValue } from './value-gen.js';
 
@@ -15,6 +15,8 @@ export interface GRequest {
   readonly resource: Uid;
   readonly context: { readonly [key: string]: JsonValue };
 }
+
+export const BATTERY_SIZE = 8;
 
 export interface GCase {
   readonly set: GPolicySet;
@@ -29,17 +31,31 @@ export function requestArb(entities: readonly GEntity[]): fc.Arbitrary<GRequest>
     stored.length === 0
       ? fc.constantFrom(...ENTITY_UIDS)
       : fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...stored) }, { weight: 1, arbitrary: fc.constantFrom(...ENTITY_UIDS) });
+  // Rarely an action as principal or resource, or a non-action as the action (no schema
+  // forbids it; both engines must take the request as it is).
+  const party = fc.oneof({ weight: 30, arbitrary: someUid() }, { weight: 1, arbitrary: fc.constantFrom(...ACTION_UIDS) });
   return fc.record({
-    principal: someUid(),
-    action: fc.constantFrom(...ACTION_UIDS),
-    resource: someUid(),
+    principal: party,
+    action: fc.oneof({ weight: 30, arbitrary: fc.constantFrom(...ACTION_UIDS) }, { weight: 1, arbitrary: fc.constantFrom(...ENTITY_UIDS) }),
+    resource: party,
     context: contextArb,
   });
 }
 
-export function caseArb(requests: number, opts: PolicyGenOptions = DEFAULT_POLICY_OPTIONS): fc.Arbitrary<GCase> {
+/**
+ * A case: a policy-set document, or (`batteryPct`% of the time) an expression battery of
+ * {@link BATTERY_SIZE} conditions, with a store and `requests` requests.
+ */
+export function caseArb(requests: number, opts: PolicyGenOptions = DEFAULT_POLICY_OPTIONS, batteryPct = 0): fc.Arbitrary<GCase> {
+  const sets =
+    batteryPct <= 0
+      ? policySetArb(opts)
+      : fc.oneof(
+          { weight: 100 - batteryPct, arbitrary: policySetArb(opts) },
+          { weight: batteryPct, arbitrary: batteryArb(BATTERY_SIZE, opts) },
+        );
   return fc
-    .tuple(policySetArb(opts), entitiesArb)
+    .tuple(sets, entitiesArb)
     .chain(([set, entities]) =>
       fc
         .array(requestArb(entities), { minLength: requests, maxLength: requests })

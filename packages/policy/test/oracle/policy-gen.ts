@@ -261,6 +261,34 @@ export function policyArb(template: boolean, opts: PolicyGenOptions = DEFAULT_PO
     .map(({ scopes: [principal, resource], ...rest }) => ({ ...rest, principal, resource }));
 }
 
+/**
+ * An expression battery: `size` permits open on every scope, each with one generated condition
+ * and an `@id` naming it (`e0`, `e1`, …). For a request, the determining policies are exactly
+ * the conditions that hold and the erroring policies the conditions that raise an error, so
+ * one request checks the three-valued result of every expression of the battery.
+ */
+export function batteryArb(size: number, opts: PolicyGenOptions = DEFAULT_POLICY_OPTIONS): fc.Arbitrary<GPolicySet> {
+  const gen = exprGenerator();
+  const cond = fc.record({
+    kind: fc.constantFrom<'when' | 'unless'>('when', 'when', 'when', 'unless'),
+    body: fc.integer({ min: 1, max: opts.depth }).chain((d) => gen('Bool', d)),
+  });
+  return fc.array(cond, { minLength: size, maxLength: size }).map(
+    (conds): GPolicySet => ({
+      policies: conds.map((c, i) => ({
+        effect: 'permit',
+        annotations: [],
+        id: `e${i}`,
+        principal: { op: 'all' },
+        action: { op: 'all' },
+        resource: { op: 'all' },
+        conditions: [c],
+      })),
+      links: [],
+    }),
+  );
+}
+
 /** A policy-set document: static policies and templates in random order, links to templates. */
 export function policySetArb(opts: PolicyGenOptions = DEFAULT_POLICY_OPTIONS): fc.Arbitrary<GPolicySet> {
   const entry = fc.oneof(
