@@ -56,6 +56,8 @@ export interface PolicySetDiff {
   readonly changes: readonly DecisionChange[];
   /** Requests evaluated. */
   readonly examined: number;
+  /** Requests in the synthetic universe (the host's entities aside). */
+  readonly universeSize: number;
   /** True when `maxRequests` stopped the enumeration before the universe was exhausted. */
   readonly truncated: boolean;
 }
@@ -113,7 +115,7 @@ export function diffPolicySets(
   const changes: DecisionChange[] = [];
   if (moved.length === 0) {
     // Same policies by content: every decision is the same, no request needs evaluating.
-    return { added, removed, changed, changes, examined: 0, truncated: false };
+    return { added, removed, changed, changes, examined: 0, universeSize: 0, truncated: false };
   }
   const universe = new RequestUniverse({
     schema: options.schema,
@@ -159,7 +161,7 @@ export function diffPolicySets(
     if (store === undefined) continue;
     decide(scenarioRequest(s), store, s);
   }
-  return { added, removed, changed, changes, examined, truncated };
+  return { added, removed, changed, changes, examined, universeSize: universe.size, truncated };
 }
 
 /** The host's store, with the action entities it lacks (the schema's action hierarchy). */

@@ -173,6 +173,9 @@ describe('diffPolicySets: decision changes', () => {
     const d = diffPolicySets(set(before), set(after), { schema, maxRequests: 3 });
     expect(d.examined).toBe(3);
     expect(d.truncated).toBe(true);
+    expect(d.universeSize).toBeGreaterThan(3);
+    const full = diffPolicySets(set(before), set(after), { schema });
+    expect(full.examined).toBe(full.universeSize);
   });
 
   it("tries the host's own entities, against its store", () => {
