@@ -188,12 +188,15 @@ export class ExpressionParser {
    * followed by a string (an entity reference), which the caller reads.
    */
   protected path(): { segments: Token[]; name: string } {
-    const segments: Token[] = [this.take()];
+    const first = this.take();
+    const segments: Token[] = [first];
+    let name = first.value;
     while (this.isPunct(this.peek(), '::') && this.peek(1).kind === 'ident') {
       this.take();
-      segments.push(this.take());
+      const s = this.take();
+      segments.push(s);
+      name += '::' + s.value;
     }
-    const name = segments.map((s) => s.value).join('::');
     for (const s of segments) this.checkSegment(s, s.value, name);
     return { segments, name };
   }

@@ -27,7 +27,27 @@ export function parseError(text: string, offset: number, message: string): Error
   });
 }
 
-const PUNCT2 = new Set(['==', '!=', '<=', '>=', '&&', '||', '::']);
+/** The two-character operator starting with char codes `a` `b`, if any. */
+function punct2(a: number, b: number): string | undefined {
+  switch (a) {
+    case 61: // =
+      return b === 61 ? '==' : undefined;
+    case 33: // !
+      return b === 61 ? '!=' : undefined;
+    case 60: // <
+      return b === 61 ? '<=' : undefined;
+    case 62: // >
+      return b === 61 ? '>=' : undefined;
+    case 38: // &
+      return b === 38 ? '&&' : undefined;
+    case 124: // |
+      return b === 124 ? '||' : undefined;
+    case 58: // :
+      return b === 58 ? '::' : undefined;
+    default:
+      return undefined;
+  }
+}
 const PUNCT1 = new Set([
   '(',
   ')',
@@ -130,8 +150,8 @@ export class Lexer {
       while (j < n && isIdentPart(text.charCodeAt(j))) j++;
       tok = { kind: 'slot', value: text.slice(i, j), start, end: j };
     } else {
-      const two = text.slice(i, i + 2);
-      if (PUNCT2.has(two)) tok = { kind: 'punct', value: two, start, end: i + 2 };
+      const two = i + 1 < n ? punct2(c, text.charCodeAt(i + 1)) : undefined;
+      if (two !== undefined) tok = { kind: 'punct', value: two, start, end: i + 2 };
       else if (PUNCT1.has(text[i]!)) tok = { kind: 'punct', value: text[i]!, start, end: i + 1 };
       else throw parseError(text, start, invalidTokenMessage(text, i));
     }
@@ -179,6 +199,15 @@ function hex4(n: number): string {
   return n.toString(16).toUpperCase().padStart(4, '0');
 }
 
+/** True when a string body has no escape and no surrogate: it decodes to itself. */
+function isPlain(body: string): boolean {
+  for (let i = 0; i < body.length; i++) {
+    const c = body.charCodeAt(i);
+    if (c === 92 || (c >= 0xd800 && c <= 0xdfff)) return false;
+  }
+  return true;
+}
+
 /** One element of a decoded pattern: a literal code-point run or a wildcard. */
 export type RawPatternElem = { literal: string } | 'wildcard';
 
@@ -207,6 +236,7 @@ export function decodeString(
   bodyStart: number,
   pattern = false,
 ): string | RawPatternElem[] {
+  if (!pattern && isPlain(body)) return body;
   const elems: RawPatternElem[] = [];
   let run = '';
   const n = body.length;
