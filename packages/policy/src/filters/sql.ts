@@ -11,7 +11,7 @@ import { policyErrors } from '../errors.js';
 import type { PatternElem } from '../internal/ast.js';
 import { valueToJson } from '../internal/json-values.js';
 import { CedarRecord, CedarSet, EntityUID, type Value } from '../internal/values.js';
-import { printFilter, printPath, type ResourceFilter } from './filter.js';
+import { printFilter, printPath, type ResourceFilter, type ResourcePath } from './filter.js';
 
 /** A typed column holding one attribute path; SQL NULL means the attribute is absent. */
 export interface SqlColumn {
@@ -143,11 +143,27 @@ function describeKind(v: Value): string {
   return `an extension value (${(v as { extensionType?: string }).extensionType ?? 'unknown'})`;
 }
 
+/** JSON text of a value in Cedar's JSON format, Longs outside ±2^53 written exactly. */
 function jsonText(v: Value): string {
-  return JSON.stringify(valueToJson(v), (_k, x: unknown) =>
-    typeof x === 'bigint' ? `\u0000${x}` : x,
-  ).replace(/"\\u0000(-?\d+)"/g, '$1');
+  const write = (x: unknown): string => {
+    if (typeof x === 'bigint') return String(x);
+    if (Array.isArray(x)) return '[' + x.map(write).join(',') + ']';
+    if (typeof x === 'object' && x !== null) {
+      return (
+        '{' +
+        Object.entries(x)
+          .map(([k, y]) => JSON.stringify(k) + ':' + write(y))
+          .join(',') +
+        '}'
+      );
+    }
+    return JSON.stringify(x);
+  };
+  return write(valueToJson(v));
 }
+
+/** From this many equalities on one path in a disjunction, they are written as one membership test. */
+const ONE_OF_MIN = 3;
 
 type Atom = Exclude<ResourceFilter, { kind: 'const' | 'and' | 'or' | 'not' }>;
 
@@ -220,7 +236,7 @@ class SqlWriter {
       case 'and':
         return '(' + f.args.map((a) => this.write(a)).join(' AND ') + ')';
       case 'or':
-        return '(' + f.args.map((a) => this.write(a)).join(' OR ') + ')';
+        return '(' + this.#disjuncts(f.args).join(' OR ') + ')';
       case 'not':
         return `(NOT ${this.write(f.arg)})`;
       default: {
@@ -228,6 +244,108 @@ class SqlWriter {
         return atom === undefined ? 'FALSE' : `COALESCE(${this.#atom(atom)}, FALSE)`;
       }
     }
+  }
+
+  /**
+   * The disjuncts, with equalities on one path against several values written as ONE
+   * membership test holding the values in one JSON parameter (a residual that names many
+   * entities — every owner with some attribute — stays one predicate and one parameter).
+   */
+  #disjuncts(args: readonly ResourceFilter[]): string[] {
+    const byPath = new Map<string, { path: ResourcePath; values: Value[] }>();
+    for (const a of args) {
+      if (a.kind !== 'eq' || scalarOf(a.value) === undefined || typeof a.value === 'boolean')
+        continue;
+      const k = JSON.stringify([a.path.tag ?? null, a.path.attrs]);
+      let g = byPath.get(k);
+      if (g === undefined) byPath.set(k, (g = { path: a.path, values: [] }));
+      g.values.push(a.value);
+    }
+    const out: string[] = [];
+    const done = new Set<string>();
+    for (const a of args) {
+      if (a.kind === 'eq') {
+        const k = JSON.stringify([a.path.tag ?? null, a.path.attrs]);
+        const g = byPath.get(k);
+        if (g !== undefined && g.values.length >= ONE_OF_MIN) {
+          if (!done.has(k)) {
+            done.add(k);
+            const values = this.#pg ? g.values.filter((v) => !hasNul(v)) : g.values;
+            out.push(
+              values.length === 0 ? 'FALSE' : `COALESCE(${this.#oneOf(g.path, values)}, FALSE)`,
+            );
+          }
+          if (scalarOf(a.value) !== undefined && typeof a.value !== 'boolean') continue;
+        }
+      }
+      out.push(this.write(a));
+    }
+    return out;
+  }
+
+  /** The path holds one of `values` (Longs, Strings, entities). */
+  #oneOf(path: ResourcePath, values: readonly Value[]): string {
+    const m = this.m;
+    const longs = values.filter((v) => typeof v === 'number' || typeof v === 'bigint');
+    const strings = values.filter((v): v is string => typeof v === 'string');
+    const uids = values.filter((v): v is EntityUID => v instanceof EntityUID);
+    const either = (parts: string[]) => (parts.length === 0 ? 'FALSE' : `(${parts.join(' OR ')})`);
+    const col =
+      path.tag === undefined && path.attrs.length > 0
+        ? m.columns?.[path.attrs.join('.')]
+        : undefined;
+    if (col !== undefined) {
+      const c = col.column;
+      if (col.type === 'Long') {
+        if (longs.length === 0) return 'FALSE';
+        return this.#pg
+          ? `${c} = ANY(${this.p(longs.map(String), '::numeric[]')})`
+          : `${c} IN (SELECT value FROM json_each(${this.p(jsonText(new CedarSet(longs, true)))}))`;
+      }
+      if (col.type === 'String') {
+        if (strings.length === 0) return 'FALSE';
+        return this.#pg
+          ? `${c} = ANY(${this.p(strings, '::text[]')})`
+          : `${c} IN (SELECT value FROM json_each(${this.p(JSON.stringify(strings))}))`;
+      }
+      if (col.type !== 'Entity' || uids.length === 0) return 'FALSE';
+      if (col.typeColumn === undefined) {
+        const ids = uids.filter((u) => u.type === col.entityType).map((u) => u.id);
+        if (ids.length === 0) return 'FALSE';
+        return this.#pg
+          ? `${c} = ANY(${this.p(ids, '::text[]')})`
+          : `${c} IN (SELECT value FROM json_each(${this.p(JSON.stringify(ids))}))`;
+      }
+      const pairs = JSON.stringify(uids.map((u) => [u.type, u.id]));
+      return this.#pg
+        ? `(${col.typeColumn}, ${c}) IN (SELECT plinth_v.v ->> 0, plinth_v.v ->> 1 FROM jsonb_array_elements(${this.p(pairs, '::jsonb')}) AS plinth_v(v))`
+        : `EXISTS (SELECT 1 FROM json_each(${this.p(pairs)}) AS plinth_v WHERE json_extract(plinth_v.value, '$[0]') = ${col.typeColumn} AND json_extract(plinth_v.value, '$[1]') = ${c})`;
+    }
+    const root = path.tag === undefined ? m.attrs : m.tags;
+    if (root === undefined)
+      unsupported(`${printPath(path)} (no typed column for it and no JSON column)`);
+    const segs = path.tag === undefined ? [...path.attrs] : [path.tag, ...path.attrs];
+    if (this.#pg) {
+      return `EXISTS (SELECT 1 FROM jsonb_array_elements(${this.p(jsonText(new CedarSet(values, true)), '::jsonb')}) AS plinth_v(v) WHERE plinth_v.v = (${root} #> ${this.p(segs, '::text[]')}))`;
+    }
+    const at = this.#sqlitePath(segs);
+    const parts: string[] = [];
+    if (longs.length > 0)
+      parts.push(
+        `(json_type(${root}, ${this.p(at)}) = 'integer' AND json_extract(${root}, ${this.p(at)}) IN (SELECT value FROM json_each(${this.p(jsonText(new CedarSet(longs, true)))})))`,
+      );
+    if (strings.length > 0)
+      parts.push(
+        `(json_type(${root}, ${this.p(at)}) = 'text' AND json_extract(${root}, ${this.p(at)}) IN (SELECT value FROM json_each(${this.p(JSON.stringify(strings))})))`,
+      );
+    if (uids.length > 0) {
+      const t = '."__entity"."type"';
+      const i = '."__entity"."id"';
+      parts.push(
+        `(json_type(${root}, ${this.p(at + t)}) = 'text' AND EXISTS (SELECT 1 FROM json_each(${this.p(JSON.stringify(uids.map((u) => [u.type, u.id])))}) AS plinth_v WHERE json_extract(plinth_v.value, '$[0]') = json_extract(${root}, ${this.p(at + t)}) AND json_extract(plinth_v.value, '$[1]') = json_extract(${root}, ${this.p(at + i)})))`,
+      );
+    }
+    return either(parts);
   }
 
   #resourceEq(uid: EntityUID): string {
