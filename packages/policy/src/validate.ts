@@ -18,11 +18,10 @@ import type {
 } from './internal/ast.js';
 import { lineColumn } from './internal/location.js';
 import type { SchemaModel } from './internal/schema/model.js';
+import { BOOL, FALSE, TRUE, recordTy, type Ty } from './internal/static-types.js';
 import {
   Typechecker,
-  recordTy,
   type Caps,
-  type Ty,
   type TypeEnv,
   type TypeIssue,
   type ValidationIssueCode,
@@ -245,10 +244,6 @@ function environments(model: SchemaModel, p: PolicyAst): readonly TypeEnv[] {
   }
   return base.flatMap((env) => bindings.map((slotTypes) => ({ ...env, slots: slotTypes })));
 }
-
-const TRUE: Ty = { k: 'true' };
-const FALSE: Ty = { k: 'false' };
-const BOOL: Ty = { k: 'bool' };
 
 /** The type of the scope in an environment: `false` when the policy cannot apply there. */
 function scopeType(model: SchemaModel, p: PolicyAst, env: TypeEnv): Ty {

@@ -5,7 +5,7 @@
  * `decimal("abc")` before any request. Derived from {@link EXTENSION_FUNCTIONS}.
  */
 import { EXTENSION_FUNCTIONS } from './extensions/index.js';
-import type { Ty } from './typecheck.js';
+import type { Ty } from './static-types.js';
 
 export interface ExtensionSignature {
   readonly name: string;

@@ -1,38 +1,33 @@
 /**
  * Cedar's strict-mode typechecker for one policy in one request environment.
  *
- * Types follow Cedar's validator: singleton booleans (`True`, `False`) next to `Bool`, so that
- * short-circuiting and `has` tests can prove a branch dead; entity types are single named types
- * (strict mode never joins two entity types); records carry required/optional attributes and
- * whether they are open. Capabilities (`e has a`, `e.hasTag(k)`) flow through `&&`, `||` and
+ * Types (./static-types.ts) follow Cedar's validator: singleton booleans let short-circuiting
+ * and `has` tests prove a branch dead. Capabilities (`e has a`, `e.hasTag(k)`) flow through `&&`, `||` and
  * `if` and make optional-attribute and tag accesses safe.
  *
  * After an error, the offending expression gets the `error` type, which every later check
  * accepts silently: one error per cause is reported, and verdicts stay exact.
  */
 import type { Expr, SlotName, Span } from './ast.js';
-import type { RecordAttrs, SchemaModel, SchemaType } from './schema/model.js';
+import type { RecordAttrs, SchemaModel } from './schema/model.js';
 import { EXTENSION_SIGNATURES } from './extension-signatures.js';
+import {
+  BOOL,
+  ERROR,
+  FALSE,
+  LONG,
+  STRING,
+  TRUE,
+  fromSchemaType,
+  isBoolish,
+  lub,
+  recordTy,
+  sameTy,
+  showTy,
+  type AttrTy,
+  type Ty,
+} from './static-types.js';
 import { CedarRecord, CedarSet, EntityUID, valueEquals, type Value } from './values.js';
-
-export type Ty =
-  | { readonly k: 'never' }
-  | { readonly k: 'true' }
-  | { readonly k: 'false' }
-  | { readonly k: 'bool' }
-  | { readonly k: 'long' }
-  | { readonly k: 'string' }
-  | { readonly k: 'set'; readonly el: Ty }
-  | { readonly k: 'record'; readonly attrs: ReadonlyMap<string, AttrTy>; readonly open: boolean }
-  | { readonly k: 'entity'; readonly name: string }
-  | { readonly k: 'ext'; readonly name: string }
-  /** The type of an expression that already has an error: accepted everywhere. */
-  | { readonly k: 'error' };
-
-export interface AttrTy {
-  readonly ty: Ty;
-  readonly required: boolean;
-}
 
 /** Issue codes, named after Cedar's validation error kinds. */
 export type ValidationIssueCode =
@@ -68,13 +63,6 @@ export interface TypeEnv {
   readonly slots: Partial<Record<SlotName, string>>;
 }
 
-const TRUE: Ty = { k: 'true' };
-const FALSE: Ty = { k: 'false' };
-const BOOL: Ty = { k: 'bool' };
-const LONG: Ty = { k: 'long' };
-const STRING: Ty = { k: 'string' };
-const ERROR: Ty = { k: 'error' };
-
 /**
  * Capabilities: keys of the attribute and tag accesses proven safe. Few at a time, so a small
  * array (never mutated) beats a set.
@@ -99,100 +87,6 @@ interface Typed {
 }
 
 const ok = (ty: Ty, caps: Caps = NO_CAPS): Typed => ({ ty, caps });
-
-export function fromSchemaType(t: SchemaType): Ty {
-  switch (t.kind) {
-    case 'Long':
-      return LONG;
-    case 'String':
-      return STRING;
-    case 'Bool':
-      return BOOL;
-    case 'Set':
-      return { k: 'set', el: fromSchemaType(t.element) };
-    case 'Record':
-      return recordTy(t.attrs, t.open);
-    case 'Entity':
-      return { k: 'entity', name: t.name };
-    case 'Extension':
-      return { k: 'ext', name: t.name };
-  }
-}
-
-export function recordTy(attrs: RecordAttrs, open: boolean): Ty {
-  const out = new Map<string, AttrTy>();
-  for (const [n, a] of attrs) out.set(n, { ty: fromSchemaType(a.type), required: a.required });
-  return { k: 'record', attrs: out, open };
-}
-
-/** Cedar's display of a type, as its messages print it. */
-export function showTy(t: Ty): string {
-  switch (t.k) {
-    case 'never':
-      return 'Never';
-    case 'true':
-      return '__cedar::internal::True';
-    case 'false':
-      return '__cedar::internal::False';
-    case 'bool':
-      return 'Bool';
-    case 'long':
-      return 'Long';
-    case 'string':
-      return 'String';
-    case 'set':
-      return `Set<${showTy(t.el)}>`;
-    case 'record':
-      return `{${[...t.attrs].map(([n, a]) => `${n}${a.required ? '' : '?'}: ${showTy(a.ty)},`).join('')}}`;
-    case 'entity':
-      return t.name;
-    case 'ext':
-      return t.name;
-    case 'error':
-      return 'error';
-  }
-}
-
-const isBoolish = (t: Ty): boolean => t.k === 'true' || t.k === 'false' || t.k === 'bool';
-
-/** Strict least upper bound: equal types (singleton booleans join to `Bool`), or a reason. */
-export function lub(a: Ty, b: Ty): Ty | { readonly fail: string } {
-  if (a.k === 'error' || b.k === 'error') return ERROR;
-  if (a.k === 'never') return b;
-  if (b.k === 'never') return a;
-  if (isBoolish(a) && isBoolish(b)) return a.k === b.k ? a : BOOL;
-  if (a.k === 'set' && b.k === 'set') {
-    const el = lub(a.el, b.el);
-    return 'fail' in el ? el : { k: 'set', el };
-  }
-  if (a.k === 'entity' && b.k === 'entity') {
-    return a.name === b.name
-      ? a
-      : {
-          fail: 'Different entity types are never compatible even when their attributes would be compatible',
-        };
-  }
-  if (a.k === 'record' && b.k === 'record') {
-    const sameKeys =
-      a.attrs.size === b.attrs.size && [...a.attrs.keys()].every((n) => b.attrs.has(n));
-    if (!sameKeys || a.open !== b.open) {
-      return { fail: 'Compatible record types must have exactly the same attributes' };
-    }
-    const attrs = new Map<string, AttrTy>();
-    for (const [n, x] of a.attrs) {
-      const y = b.attrs.get(n)!;
-      if (x.required !== y.required) {
-        return { fail: 'Compatible record types must have exactly the same attributes' };
-      }
-      const t = lub(x.ty, y.ty);
-      if ('fail' in t) return t;
-      attrs.set(n, { ty: t, required: x.required });
-    }
-    return { k: 'record', attrs, open: a.open };
-  }
-  if (a.k === b.k && (a.k !== 'ext' || a.name === (b as { name: string }).name)) return a;
-  return { fail: 'Types must be exactly equal to be compatible' };
-}
 
 /** A structural key of an expression (spans ignored), as capabilities compare expressions. */
 export function exprKey(e: Expr): string {
@@ -780,11 +674,4 @@ function andTy(a: Ty, b: Ty): Ty {
   if (a.k === 'true') return b;
   if (b.k === 'true') return a;
   return BOOL;
-}
-
-function sameTy(a: Ty, b: Ty): boolean {
-  if (isBoolish(a) && isBoolish(b)) return true;
-  if (a.k !== b.k) return false;
-  if (a.k === 'ext') return a.name === (b as { name: string }).name;
-  return true;
 }
