@@ -9,7 +9,7 @@ import { DEFAULT_POLICY_LIMITS } from './options.js';
 import type { CedarJsonValue, EntityJson, EntityRef, PolicyLimits } from './types.js';
 import type { EntityLookup } from './internal/ops.js';
 import { uidFromRef, uidToJson, valueFromJson, valueToJson } from './internal/json-values.js';
-import { CedarRecord, EntityUID, type Value } from './internal/values.js';
+import { CedarRecord, type EntityUID, type Value } from './internal/values.js';
 
 /** One entity as stored: attributes, declared parents and tags. */
 export interface StoredEntity {

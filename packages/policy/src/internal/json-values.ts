@@ -13,7 +13,7 @@ import {
   CedarRecord,
   CedarSet,
   EntityUID,
-  ExtensionValue,
+  type ExtensionValue,
   toLong,
   type Value,
 } from './values.js';
