@@ -511,24 +511,34 @@ class Search {
       return;
     }
     const reqFailed = a.requires.some((r) => s.get(r) === 'F' || s.get(r) === 'E');
-    const reqHold = a.requires.every((r) => s.get(r) === 'T');
-    for (const o of reqFailed ? (['E'] as const) : a.allowed) {
+    // An error from a missing step of the path is possible while some step is undecided and
+    // may be absent. (An error ends the evaluation, so nothing needs assigning for it.)
+    const reqMayFail = a.requires.some(
+      (r) => s.get(r) === undefined && !this.#atoms.get(r)!.allowed.every((o) => o === 'T'),
+    );
+    const outcomes: readonly Outcome[] = reqFailed
+      ? ['E']
+      : reqMayFail && !a.allowed.includes('E')
+        ? [...a.allowed, 'E']
+        : a.allowed;
+    for (const o of outcomes) {
       this.#tick();
-      if (o === 'E' && reqHold && a.errorFree) continue;
+      if (o === 'E') {
+        yield ['E', s];
+        continue;
+      }
       const next = new Map(s);
       next.set(a.key, o);
-      if (o !== 'E') {
-        let ok = true;
-        for (const r of a.requires) {
-          const have = next.get(r);
-          if (have === undefined) {
-            const ra = this.#atoms.get(r)!;
-            if (!ra.allowed.includes('T')) ok = false;
-            next.set(r, 'T');
-          } else if (have !== 'T') ok = false;
-        }
-        if (!ok) continue;
+      let ok = true;
+      for (const r of a.requires) {
+        const have = next.get(r);
+        if (have === undefined) {
+          const ra = this.#atoms.get(r)!;
+          if (!ra.allowed.includes('T')) ok = false;
+          next.set(r, 'T');
+        } else if (have !== 'T') ok = false;
       }
+      if (!ok) continue;
       if (!this.consistent(next)) continue;
       yield [o, next];
     }
