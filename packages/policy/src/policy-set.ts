@@ -14,6 +14,7 @@
  */
 import { isPlinthError, sha256Hex } from '@plinth/core';
 import { policyErrors } from './errors.js';
+import { DEFAULT_POLICY_LIMITS } from './options.js';
 import type { EntityRef, PolicyLimits } from './types.js';
 import { isTemplate, type PolicyAst, type ScopeConstraint, type SlotName } from './internal/ast.js';
 import { uidFromRef } from './internal/json-values.js';
@@ -212,6 +213,14 @@ export class PolicySet {
   static fromJson(json: PolicySetJson | string, options: PolicySetParseOptions = {}): PolicySet {
     let doc: unknown = json;
     if (typeof json === 'string') {
+      const max = options.limits?.maxDocumentSize ?? DEFAULT_POLICY_LIMITS.maxDocumentSize;
+      if (json.length > max) {
+        throw policyErrors.create(
+          'E_LIMIT_EXCEEDED',
+          `policy set JSON is ${json.length} characters, more than maxDocumentSize (${max})`,
+          { details: { limit: 'maxDocumentSize', size: json.length, max } },
+        );
+      }
       try {
         doc = JSON.parse(json) as unknown;
       } catch (e) {

@@ -333,6 +333,25 @@ describe('JSON and text forms', () => {
     ).toBe(true);
   });
 
+  it('bounds the size and nesting of policy-set JSON', () => {
+    const huge = JSON.stringify({ staticPolicies: {} }).padEnd(9 * 1024 * 1024, ' ');
+    expect(
+      isPlinthError(
+        errorOf(() => PolicySet.fromJson(huge)),
+        'E_LIMIT_EXCEEDED',
+      ),
+    ).toBe(true);
+    let body = '{"Value":true}';
+    for (let i = 0; i < 50_000; i++) body = `{"!":{"arg":${body}}}`;
+    const deep = `{"staticPolicies":{"p":{"effect":"permit","principal":{"op":"All"},"action":{"op":"All"},"resource":{"op":"All"},"conditions":[{"kind":"when","body":${body}}]}}}`;
+    expect(
+      isPlinthError(
+        errorOf(() => PolicySet.fromJson(deep)),
+        'E_LIMIT_EXCEEDED',
+      ),
+    ).toBe(true);
+  });
+
   it('rejects malformed policy-set JSON', () => {
     const bad: unknown[] = [
       '{',
