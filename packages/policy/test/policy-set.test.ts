@@ -396,6 +396,12 @@ describe('JSON and text forms', () => {
         .map((p) => p.id),
     ).toEqual(['owner-template', 'policy3']);
     expect(PolicySet.empty().toText()).toBe('');
+    // A JSON key that differs from the policy's own @id wins, in the text too.
+    const keyed = PolicySet.fromJson({
+      staticPolicies: { key: '@id("inner") permit(principal, action, resource);' },
+    });
+    expect(keyed.policies()[0]!.id).toBe('key');
+    expect(PolicySet.parse(keyed.toText()).policies()[0]!.id).toBe('key');
   });
 });
 
