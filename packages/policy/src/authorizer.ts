@@ -49,7 +49,6 @@ export interface AuthorizerOptions<P extends AuthorizerPolicies = AuthorizerPoli
 
 interface CompiledSet<P> {
   readonly source: P;
-  readonly digest: string;
   readonly compiled: readonly CompiledPolicy[];
   readonly index: PolicyIndex;
 }
@@ -86,7 +85,7 @@ function compileCached(p: CompilablePolicy): CompiledPolicy {
 
 function compileSet<P extends AuthorizerPolicies>(source: P): CompiledSet<P> {
   const compiled = source.policies().map(compileCached);
-  return { source, digest: source.digest, compiled, index: new PolicyIndex(compiled) };
+  return { source, compiled, index: new PolicyIndex(compiled) };
 }
 
 function badRequest(message: string, cause?: unknown): never {
@@ -180,10 +179,14 @@ export class Authorizer<P extends AuthorizerPolicies = AuthorizerPolicies> {
    */
   swap(policies: P): void {
     const next = compileSet(policies);
-    const from = this.#set.digest;
+    const previous = this.#set.source;
     this.#set = next;
     if (this.#emitter !== undefined && this.#emitter.listenerCount('policies:swapped') > 0) {
-      this.#emitter.emit('policies:swapped', { at: this.#clock.now(), from, to: next.digest });
+      this.#emitter.emit('policies:swapped', {
+        at: this.#clock.now(),
+        from: previous.digest,
+        to: policies.digest,
+      });
     }
   }
 
@@ -220,7 +223,7 @@ export class Authorizer<P extends AuthorizerPolicies = AuthorizerPolicies> {
           ...(request.context === undefined ? {} : { context: request.context }),
         },
         response,
-        policySet: set.digest,
+        policySet: set.source.digest,
         entities: store,
       });
     }
