@@ -11,7 +11,11 @@ import { EntityStore } from '../src/entities.js';
 import { PolicySet } from '../src/policy-set.js';
 import { Schema } from '../src/schema.js';
 import { RequestUniverse, scenarioRequest } from '../src/internal/analysis/universe.js';
-import { conditionExpr, possibleOutcomes } from '../src/internal/analysis/conditions.js';
+import {
+  conditionExpr,
+  possibleOutcomes,
+  type TypeEnv,
+} from '../src/internal/analysis/conditions.js';
 import { scopeExprs } from '../src/internal/analysis/expr-facts.js';
 import { scopeAdmits } from '../src/internal/analysis/scope.js';
 import {
@@ -568,59 +572,72 @@ describe('analyzePolicies: entity attributes of attributes', () => {
 });
 
 describe('possibleOutcomes: property', () => {
-  it('every outcome a condition has on a request of the universe was predicted', () => {
-    const model = schema.model;
-    const envs = schema.requestEnvironments().map((e) => {
-      const applies = schema.action(e.action)!.appliesTo!;
-      return { ...e, model, context: { attrs: applies.context, open: applies.contextOpen } };
-    });
-    fc.assert(
-      fc.property(genPolicyArb, (text) => {
-        const p = set(text).policies()[0]!;
-        const ast = p.ast;
-        const scope = scopeExprs(ast);
-        const conds = ast.conditions.map(conditionExpr);
-        const admitted = envs.filter((e) => scopeAdmits(ast, e, model));
-        const universe = new RequestUniverse({ schema, policies: [p] });
-        conds.forEach((c, j) => {
-          const predicted = new Set<string>();
-          for (const env of admitted) {
-            for (const o of possibleOutcomes(c, [...scope, ...conds.slice(0, j)], env) ?? [
-              'T',
-              'F',
-              'E',
-            ]) {
-              predicted.add(o);
+  it.each([
+    ['with', schema],
+    ['without', undefined],
+  ] as const)(
+    'every outcome a condition has on a request of the universe was predicted (%s schema)',
+    (_, sch) => {
+      const model = sch?.model;
+      const envs: TypeEnv[] =
+        sch === undefined
+          ? [{}]
+          : sch.requestEnvironments().map((e) => {
+              const applies = sch.action(e.action)!.appliesTo!;
+              return {
+                ...e,
+                model,
+                context: { attrs: applies.context, open: applies.contextOpen },
+              };
+            });
+      fc.assert(
+        fc.property(genPolicyArb, (text) => {
+          const p = set(text).policies()[0]!;
+          const ast = p.ast;
+          const scope = scopeExprs(ast);
+          const conds = ast.conditions.map(conditionExpr);
+          const admitted = envs.filter((e) => scopeAdmits(ast, e, model));
+          const universe = new RequestUniverse({ schema: sch, policies: [p] });
+          conds.forEach((c, j) => {
+            const predicted = new Set<string>();
+            for (const env of admitted) {
+              for (const o of possibleOutcomes(c, [...scope, ...conds.slice(0, j)], env) ?? [
+                'T',
+                'F',
+                'E',
+              ]) {
+                predicted.add(o);
+              }
             }
-          }
-          const prefix = compilePolicy({
-            ...p,
-            ast: { ...ast, conditions: ast.conditions.slice(0, j) },
+            const prefix = compilePolicy({
+              ...p,
+              ast: { ...ast, conditions: ast.conditions.slice(0, j) },
+            });
+            const body = compileExpr(c);
+            let n = 0;
+            for (const s of universe.scenarios()) {
+              if (n++ >= 800) break;
+              const store = universe.storeOf(s);
+              if (store === undefined) continue;
+              const env = { ...s, store };
+              if (!holds(prefix, env)) continue;
+              let o: string;
+              try {
+                const v = body(env);
+                o = v === true ? 'T' : v === false ? 'F' : 'E';
+              } catch {
+                o = 'E';
+              }
+              if (!predicted.has(o)) {
+                expect.fail(
+                  `condition #${j + 1} of ${text} gave ${o} on ${JSON.stringify(scenarioRequest(s))}, predicted ${[...predicted].join('')}`,
+                );
+              }
+            }
           });
-          const body = compileExpr(c);
-          let n = 0;
-          for (const s of universe.scenarios()) {
-            if (n++ >= 800) break;
-            const store = universe.storeOf(s);
-            if (store === undefined) continue;
-            const env = { ...s, store };
-            if (!holds(prefix, env)) continue;
-            let o: string;
-            try {
-              const v = body(env);
-              o = v === true ? 'T' : v === false ? 'F' : 'E';
-            } catch {
-              o = 'E';
-            }
-            if (!predicted.has(o)) {
-              expect.fail(
-                `condition #${j + 1} of ${text} gave ${o} on ${JSON.stringify(scenarioRequest(s))}, predicted ${[...predicted].join('')}`,
-              );
-            }
-          }
-        });
-      }),
-      { numRuns: 150, seed: 99 },
-    );
-  });
+        }),
+        { numRuns: 150, seed: 99 },
+      );
+    },
+  );
 });
