@@ -144,7 +144,7 @@ namespace App {
   type Profile = { nick?: String, langs: Set<String> };
   type Ctx = { at: datetime, src?: ipaddr, tokens: Set<Long>, budget?: decimal };
   entity Team;
-  entity Member in [Team] { level: Long, email?: String, profile: Profile, team?: Team } tags Set<String>;
+  entity Member in [Team] { level: Long, email?: String, profile: Profile, team?: Team, teams: Set<Team>, boss?: Member } tags Set<String>;
   entity Folder in [Folder] { owner: Member };
   entity File in [Folder] { owner: Member, size: Long, created: datetime };
   action read appliesTo { principal: [Member], resource: [File, Folder], context: Ctx };
@@ -165,8 +165,9 @@ export const WORLD_2: World = {
     'App::Folder::"f"',
     'action',
     'App::Action::"read"',
+    'principal.boss',
   ],
-  attrs: ['level', 'email', 'profile', 'team', 'owner', 'size', 'created', 'nope'],
+  attrs: ['level', 'email', 'profile', 'team', 'owner', 'size', 'created', 'nope', 'teams', 'boss'],
   rec: ['context', 'principal.profile', '{nick: "n", langs: ["en"]}', '{langs: ["en"]}'],
   recAttrs: ['at', 'src', 'tokens', 'budget', 'nick', 'langs'],
   long: ['1', 'principal.level', 'resource.size', 'resource.owner.level'],
@@ -189,6 +190,11 @@ export const WORLD_2: World = {
     'action == App::Action::"admin"',
     'resource in App::Folder::"f"',
     'principal in principal.team',
+    'principal in principal.teams',
+    'principal.teams.contains(App::Team::"t")',
+    'principal has boss && principal.boss in principal.teams',
+    'principal.boss.teams.containsAny(principal.teams)',
+    'resource.owner.teams.containsAll([principal])',
   ],
   types: ['App::Member', 'App::Team', 'App::Folder', 'App::File', 'App::Action', 'Member'],
   principalScopes: [
