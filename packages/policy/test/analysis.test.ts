@@ -586,7 +586,7 @@ describe('possibleOutcomes: property', () => {
               const applies = sch.action(e.action)!.appliesTo!;
               return {
                 ...e,
-                model,
+                model: sch.model,
                 context: { attrs: applies.context, open: applies.contextOpen },
               };
             });
