@@ -641,3 +641,36 @@ describe('possibleOutcomes: property', () => {
     },
   );
 });
+
+describe('analyzePolicies: action groups and forbids', () => {
+  const grouped = Schema.parse(`
+    entity User;
+    entity Doc;
+    action read;
+    action view in [read] appliesTo { principal: User, resource: Doc };
+    action list in [read] appliesTo { principal: User, resource: Doc };
+    action edit appliesTo { principal: User, resource: Doc };
+  `);
+
+  it('a forbid on an action group covers a forbid on one of its actions', () => {
+    const r = analyzePolicies(
+      set(`
+        @id("no-view") forbid(principal == User::"eve", action == Action::"view", resource);
+        @id("no-read") forbid(principal == User::"eve", action in Action::"read", resource);
+        @id("edit") forbid(principal == User::"eve", action == Action::"edit", resource);
+      `),
+      { schema: grouped },
+    );
+    expect(ids(r, 'shadowed')).toEqual([['no-view', 'no-read']]);
+  });
+
+  it('a permit on a grouped action conflicts with a forbid on the group, with the hierarchy in the example', () => {
+    const text = `
+      @id("view") permit(principal, action == Action::"view", resource);
+      @id("no-read") forbid(principal == User::"eve", action in Action::"read", resource);
+    `;
+    const r = analyzePolicies(set(text), { schema: grouped });
+    expect(ids(r, 'conflict')).toEqual([['view', 'no-read']]);
+    expect(decide(text, of(r, 'conflict')[0]!).determining).toEqual(['no-read']);
+  });
+});
