@@ -371,7 +371,7 @@ describe('residual filters agree with the authorizer on every resource', () => {
     const a = expectAllowed(permitWhen('resource.owner.level > 3'), [...docs('d1'), 'Photo::"p1"']);
     // The filter compares the reference; a path goes on only where the value is a record.
     expect(printFilter(a.filter)).toBe(
-      '((resource.owner is:Entity && resource.owner == User::"alice") || (resource.owner is:Record && resource.owner.level > 3))',
+      '(resource.owner == User::"alice" || (resource.owner is:Record && resource.owner.level > 3))',
     );
     expectAllowed(
       permitWhen('resource.owner has level && resource.owner.dept == "ops"'),

@@ -68,13 +68,38 @@ type PVal =
   /** The value at a path on the resource (an error where the path does not resolve). */
   | { readonly k: 'path'; readonly p: ResourcePath }
   /** `a` where `c` is true, `b` where it is false, an error elsewhere. */
-  | { readonly k: 'cond'; readonly c: Bool; readonly a: PVal; readonly b: PVal }
+  /** The `then` of the case whose `when` holds (the `when`s are disjoint); an error where none does. */
+  | { readonly k: 'cond'; readonly cases: readonly Case[] }
   /** A set literal with resource-dependent elements (none `err`, `cond` or `setlit`). */
   | { readonly k: 'setlit'; readonly elems: readonly PVal[] }
   /** A record literal with resource-dependent fields (none `err`, `cond`, `setlit` or `reclit`). */
   | { readonly k: 'reclit'; readonly fields: ReadonlyMap<string, PVal> };
 
+interface Case {
+  readonly when: ResourceFilter;
+  readonly then: PVal;
+}
+
 const ERR: PVal = { k: 'err' };
+
+/** A conditional value: nested conditionals flattened, impossible and erroring cases dropped. */
+function cond(cases: readonly Case[]): PVal {
+  const out: Case[] = [];
+  for (const c of cases) {
+    if (c.when.kind === 'const' && !c.when.value) continue;
+    if (c.then.k === 'err') continue;
+    if (c.then.k === 'cond') {
+      for (const d of c.then.cases) {
+        const when = and(c.when, d.when);
+        if (!(when.kind === 'const' && !when.value)) out.push({ when, then: d.then });
+      }
+    } else out.push(c);
+  }
+  if (out.length === 0) return ERR;
+  const only = out[0]!;
+  if (out.length === 1 && only.when.kind === 'const') return only.then;
+  return { k: 'cond', cases: out };
+}
 const NEVER: Bool = { t: FALSE, f: FALSE };
 const val = (v: Value): PVal => ({ k: 'val', v });
 const bool = (t: ResourceFilter, f: ResourceFilter): PVal => ({ k: 'bool', b: { t, f } });
@@ -137,20 +162,11 @@ export class ResidualEvaluator {
    * The attribute (or tag) `name` of the stored entity the path names: one case per distinct
    * value, and an error for an entity missing from the store or lacking it.
    */
-  #storedValue(p: ResourcePath, name: string, kind: 'attr' | 'tag'): PVal {
-    let out: PVal = ERR;
-    const groups = this.#entitiesWith(name, kind);
-    for (let i = groups.length - 1; i >= 0; i--) {
-      const g = groups[i]!;
-      const here = or(...g.uids.map((u) => eqAt(p, u)));
-      out = {
-        k: 'cond',
-        c: { t: here, f: and(typeOf(p, 'Entity'), not(here)) },
-        a: val(g.value),
-        b: out,
-      };
-    }
-    return out;
+  #storedValue(p: ResourcePath, name: string, kind: 'attr' | 'tag'): Case[] {
+    return this.#entitiesWith(name, kind).map((g) => ({
+      when: or(...g.uids.map((u) => eqAt(p, u))),
+      then: val(g.value),
+    }));
   }
 
   /**
@@ -160,12 +176,10 @@ export class ResidualEvaluator {
    * becomes equality with the entities holding each value (one case per distinct value).
    */
   #pathAttr(p: ResourcePath, attr: string): PVal {
-    return {
-      k: 'cond',
-      c: { t: typeOf(p, 'Entity'), f: typeOf(p, 'Record') },
-      a: this.#storedValue(p, attr, 'attr'),
-      b: { k: 'path', p: extend(p, attr) },
-    };
+    return cond([
+      ...this.#storedValue(p, attr, 'attr'),
+      { when: typeOf(p, 'Record'), then: { k: 'path', p: extend(p, attr) } },
+    ]);
   }
 
   /** The filter of resources on which the policy is satisfied (true, without an error). */
@@ -256,9 +270,11 @@ export class ResidualEvaluator {
       case 'path':
         return { t: eqAt(x.p, true), f: eqAt(x.p, false) };
       case 'cond': {
-        const a = this.#toBool(x.a);
-        const b = this.#toBool(x.b);
-        return { t: or(and(x.c.t, a.t), and(x.c.f, b.t)), f: or(and(x.c.t, a.f), and(x.c.f, b.f)) };
+        const bs = x.cases.map((c) => [c.when, this.#toBool(c.then)] as const);
+        return {
+          t: or(...bs.map(([w, b]) => and(w, b.t))),
+          f: or(...bs.map(([w, b]) => and(w, b.f))),
+        };
       }
     }
   }
@@ -266,7 +282,7 @@ export class ResidualEvaluator {
   /** Pushes an operation into both branches of a conditional value. */
   #lift1(x: PVal, fn: (x: PVal) => PVal): PVal {
     if (x.k === 'cond')
-      return { k: 'cond', c: x.c, a: this.#lift1(x.a, fn), b: this.#lift1(x.b, fn) };
+      return cond(x.cases.map((c) => ({ when: c.when, then: this.#lift1(c.then, fn) })));
     return fn(x);
   }
 
@@ -328,7 +344,7 @@ export class ResidualEvaluator {
           if (x.k === 'reclit') {
             const field = x.fields.get(e.attr);
             if (field === undefined) return ERR;
-            return { k: 'cond', c: { t: this.#defined(x), f: FALSE }, a: field, b: ERR };
+            return cond([{ when: this.#defined(x), then: field }]);
           }
           return ERR;
         });
@@ -390,7 +406,11 @@ export class ResidualEvaluator {
           return this.eval(c.v ? e.then : e.else);
         }
         if (c.k === 'err') return ERR;
-        return { k: 'cond', c: this.#toBool(c), a: this.eval(e.then), b: this.eval(e.else) };
+        const b = this.#toBool(c);
+        return cond([
+          { when: b.t, then: this.eval(e.then) },
+          { when: b.f, then: this.eval(e.else) },
+        ]);
       }
       case 'set': {
         const elems: PVal[] = [];
@@ -574,7 +594,7 @@ export class ResidualEvaluator {
           }
           if (x.k === 'path' && y.k === 'val') {
             if (typeof y.v !== 'string') return ERR;
-            return this.#storedValue(x.p, y.v, 'tag');
+            return cond(this.#storedValue(x.p, y.v, 'tag'));
           }
           if (x.k === 'path')
             throw new UnsupportedResidual('`getTag` with a resource-dependent tag name');
