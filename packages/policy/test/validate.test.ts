@@ -443,7 +443,7 @@ function disagreements(
   w: World,
   seed: number,
   n: number,
-): { checked: number; invalid: number; differ: string[] } {
+): { checked: number; invalid: number; differ: string[]; impossibleDiffer: string[] } {
   const s = Schema.parse(w.schema);
   const next = generator(seed, w);
   const texts: string[] = [];
@@ -457,7 +457,13 @@ function disagreements(
       texts.push(t);
     }
   }
-  const oracle = cedarInvalid(w.schema, texts);
+  const cedarRes = cedarResult(w.schema, texts);
+  const oracle = new Set((cedarRes.validationErrors as Json[]).map((e) => e.policyId as string));
+  const cedarImpossible = new Set(
+    (cedarRes.validationWarnings as Json[])
+      .filter((e) => /policy is impossible/.test(e.error.message as string))
+      .map((e) => e.policyId as string),
+  );
   const res = validatePolicies(
     s,
     texts.map((t, i) => ({ id: `p${i}`, ...parsed(t) })),
@@ -470,7 +476,17 @@ function disagreements(
       const codes = res.issues.filter((i) => i.policyId === id).map((i) => i.code);
       return `${oracle.has(id) ? 'cedar: invalid' : 'cedar: valid'} ${t} ${JSON.stringify(codes)}`;
     });
-  return { checked: texts.length, invalid: oracle.size, differ };
+  const impossible = new Set(
+    res.issues.filter((i) => i.code === 'impossiblePolicy').map((i) => i.policyId),
+  );
+  // Impossibility is compared on valid policies (an ill-typed one has no meaningful answer).
+  const impossibleDiffer = texts
+    .map((t, i) => ({ t, id: `p${i}` }))
+    .filter(({ id }) => !oracle.has(id) && cedarImpossible.has(id) !== impossible.has(id))
+    .map(
+      ({ t, id }) => `${cedarImpossible.has(id) ? 'cedar: impossible' : 'cedar: possible'} ${t}`,
+    );
+  return { checked: texts.length, invalid: oracle.size, differ, impossibleDiffer };
 }
 
 describe('validatePolicies agrees with cedar-wasm on generated policies', () => {
@@ -486,6 +502,7 @@ describe('validatePolicies agrees with cedar-wasm on generated policies', () => 
       expect(r.invalid).toBeGreaterThan(N / 5);
       expect(r.checked - r.invalid).toBeGreaterThan(N / 5);
       expect(r.differ).toEqual([]);
+      expect(r.impossibleDiffer).toEqual([]);
     });
   }
 });
