@@ -25,6 +25,13 @@ export type {
   PolicySetParseOptions,
   TemplateLinkJson,
 } from './policy-set.js';
+export type {
+  ActionScopeJson,
+  EntityJsonRef,
+  ExprJson,
+  PolicyJson,
+  ScopeJson,
+} from './internal/policy-json.js';
 export { EntityStore } from './entities.js';
 export type { EntityStoreOptions, StoredEntity } from './entities.js';
 export { Authorizer, isAuthorized } from './authorizer.js';

@@ -108,6 +108,43 @@ export type PolicyFollower =
   | { swap(policies: PolicySet): void }
   | ((policies: PolicySet, version: PolicyVersion) => void);
 
+/**
+ * Storage holds plain JSON; a Long literal past ±(2^53 − 1) is a `bigint` in a policy set's JSON
+ * form. It is stored as `{ "#long": "digits" }`: `#long` is not a Cedar identifier, and in the
+ * JSON policy format no other object maps a single key to a string there, so this never
+ * collides with stored content.
+ */
+/** Sets an own property, even one named `__proto__`. */
+function define(o: Record<string, unknown>, k: string, value: unknown): void {
+  Object.defineProperty(o, k, { value, enumerable: true, writable: true, configurable: true });
+}
+
+function encodeLongs(v: unknown): unknown {
+  if (typeof v === 'bigint') return { '#long': v.toString() };
+  if (Array.isArray(v)) return v.map(encodeLongs);
+  if (typeof v === 'object' && v !== null) {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) define(out, k, encodeLongs(x));
+    return out;
+  }
+  return v;
+}
+
+function decodeLongs(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(decodeLongs);
+  if (typeof v === 'object' && v !== null) {
+    const o = v as Record<string, unknown>;
+    const keys = Object.keys(o);
+    if (keys.length === 1 && keys[0] === '#long' && typeof o['#long'] === 'string') {
+      return BigInt(o['#long']);
+    }
+    const out: Record<string, unknown> = {};
+    for (const k of keys) define(out, k, decodeLongs(o[k]));
+    return out;
+  }
+  return v;
+}
+
 function seqKey(name: string, seq: number): string {
   return `${name}/${String(seq).padStart(12, '0')}`;
 }
@@ -214,7 +251,7 @@ export class PolicyStore {
     const message = checkText(meta.message, 'message');
     const author = checkText(meta.author, 'author');
     const digest = policies.digest;
-    const json = policies.toJson();
+    const json = encodeLongs(policies.toJson()) as PolicySetJson;
     let created = false;
     const doc = await this.#store.transaction(
       async (tx) => {
@@ -486,7 +523,7 @@ export class PolicyStore {
   #setOf(doc: VersionDoc): PolicySet {
     let set: PolicySet;
     try {
-      set = PolicySet.fromJson(doc.policySet);
+      set = PolicySet.fromJson(decodeLongs(doc.policySet) as PolicySetJson);
     } catch (e) {
       if (isPlinthError(e)) {
         throw policyErrors.create(

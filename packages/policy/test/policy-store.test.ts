@@ -105,6 +105,16 @@ describe('PolicyStore over the memory adapter', () => {
     await expectCode(PolicyStore.open({ store: {} as never }), 'E_INVALID_OPTION');
   });
 
+  it('stores Long literals past 2^53 and records with a __proto__ key exactly', async () => {
+    const text =
+      'permit(principal, action, resource) when { context.n == 9223372036854775807 && {"__proto__": 1} has "__proto__" };';
+    const v = await policies.publish(PolicySet.parse(text));
+    const loaded = await policies.load(v.version);
+    expect(loaded.digest).toBe(PolicySet.parse(text).digest);
+    const request = { ...bobReads, context: { n: 9223372036854775807n } };
+    expect(new Authorizer({ policies: loaded }).isAuthorized(request as never).decision).toBe('allow');
+  });
+
   it('detects a stored version that was altered behind its back', async () => {
     const v = await policies.publish(PolicySet.parse(V1));
     const versions = store.collection<Record<string, unknown>>('policy.versions');
