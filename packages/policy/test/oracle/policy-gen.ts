@@ -10,7 +10,7 @@
  */
 import fc from 'fast-check';
 import { strLit, uidLit } from './cedar-text.js';
-import { collectOps, exprGenerator, renderExpr, type GExpr } from './expr-gen.js';
+import { collectOps, exprGenerator, renderExpr, type ExprGenOptions, type GExpr } from './expr-gen.js';
 import { ACTION_UIDS, ENTITY_TYPES, ENTITY_UIDS, type Uid } from './universe.js';
 
 export type GTarget = { readonly uid: Uid } | { readonly slot: '?principal' | '?resource' };
@@ -231,13 +231,15 @@ export interface PolicyGenOptions {
   /** Operator depth of generated conditions. */
   readonly depth: number;
   readonly maxPolicies: number;
+  /** Options of the expression generator. @default DEFAULT_EXPR_OPTIONS */
+  readonly expr?: ExprGenOptions;
 }
 
 export const DEFAULT_POLICY_OPTIONS: PolicyGenOptions = { depth: 4, maxPolicies: 5 };
 
 /** One policy (a template when `template` is set: its scope gets one or two slots). */
 export function policyArb(template: boolean, opts: PolicyGenOptions = DEFAULT_POLICY_OPTIONS): fc.Arbitrary<Omit<GPolicy, 'id'>> {
-  const gen = exprGenerator();
+  const gen = exprGenerator(opts.expr);
   const condition: fc.Arbitrary<GCondition> = fc.record({
     kind: fc.constantFrom<'when' | 'unless'>('when', 'when', 'unless'),
     body: fc.integer({ min: 0, max: opts.depth }).chain((d) => gen('Bool', d)),
@@ -268,7 +270,7 @@ export function policyArb(template: boolean, opts: PolicyGenOptions = DEFAULT_PO
  * one request checks the three-valued result of every expression of the battery.
  */
 export function batteryArb(size: number, opts: PolicyGenOptions = DEFAULT_POLICY_OPTIONS): fc.Arbitrary<GPolicySet> {
-  const gen = exprGenerator();
+  const gen = exprGenerator(opts.expr);
   const cond = fc.record({
     kind: fc.constantFrom<'when' | 'unless'>('when', 'when', 'when', 'unless'),
     body: fc.integer({ min: 1, max: opts.depth }).chain((d) => gen('Bool', d)),

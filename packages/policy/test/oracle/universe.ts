@@ -50,8 +50,8 @@ export const ENTITY_TYPES: readonly string[] = [
   'Org::Unit::Team',
 ];
 
-/** Ids per type: plain ones, plus one that needs escaping in Cedar text. */
-export const IDS: readonly string[] = ['a', 'b', 'c', 'd', 'q"\\ü😀'];
+/** Ids per type: plain ones, one that needs escaping in Cedar text, and the empty id. */
+export const IDS: readonly string[] = ['a', 'b', 'c', 'd', 'q"\\ü😀', ''];
 
 /** Every non-action uid of the world, in a fixed order. */
 export const ENTITY_UIDS: readonly Uid[] = ENTITY_TYPES.flatMap((type) =>
