@@ -332,6 +332,7 @@ describe('residual filters agree with the authorizer on every resource', () => {
     );
     expectAllowed(permitWhen('resource.getTag("info").a == "x"'), docs('d1'));
     expectAllowed(permitWhen('resource.getTag("info") has a'), docs('d1'));
+    expectAllowed(permitWhen('!resource.hasTag(resource) || !resource.owner.hasTag(true)'), []);
     expectAllowed(permitWhen('resource.owner.hasTag("clearance")'), [...docs('d1'), 'Photo::"p1"']);
     expectAllowed(permitWhen('!resource.owner.hasTag("clearance")'), docs('d2', 'd5'));
     expectAllowed(permitWhen('resource.owner.getTag("clearance") >= 3'), [

@@ -567,6 +567,7 @@ export class ResidualEvaluator {
       case 'hasTag':
         return this.#lift2(l, r, (x, y) => {
           if (x.k === 'val' && y.k === 'val') return known(() => ops.hasTag(lookup, x.v, y.v));
+          if (y.k === 'res' || y.k === 'bool' || y.k === 'setlit' || y.k === 'reclit') return ERR; // never a String
           if (x.k === 'res' && y.k === 'val') {
             if (typeof y.v !== 'string') return ERR;
             const h = has({ tag: y.v, attrs: [] });
@@ -588,6 +589,7 @@ export class ResidualEvaluator {
       case 'getTag':
         return this.#lift2(l, r, (x, y) => {
           if (x.k === 'val' && y.k === 'val') return known(() => ops.getTag(lookup, x.v, y.v));
+          if (y.k === 'res' || y.k === 'bool' || y.k === 'setlit' || y.k === 'reclit') return ERR; // never a String
           if (x.k === 'res' && y.k === 'val') {
             if (typeof y.v !== 'string') return ERR;
             return { k: 'path', p: { tag: y.v, attrs: [] } };
