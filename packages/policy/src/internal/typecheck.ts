@@ -356,7 +356,7 @@ export class Typechecker {
         `unable to guarantee safety of access to optional attribute \`${e.attr}\`${where ? ' ' + where : ''}`,
         e.span,
       );
-      return ok(ERROR);
+      // The attribute's type is known: typing goes on with it, as Cedar's does.
     }
     return ok(a.ty);
   }
@@ -487,11 +487,16 @@ export class Typechecker {
       case '>=': {
         const ordered = (t: Ty): boolean =>
           t.k === 'long' || (t.k === 'ext' && (t.name === 'datetime' || t.name === 'duration'));
-        const l = this.expectKind(left, caps, ordered, 'datetime, or duration, or Long').ty;
-        if (l.k === 'error') {
-          this.expectKind(right, caps, ordered, 'datetime, or duration, or Long');
-        } else {
-          this.expectKind(right, caps, (t) => sameTy(t, l), showTy(l));
+        // Both operands are typed first; an error inside either one stops the kind checks.
+        const l = this.check(left, caps).ty;
+        const r = this.check(right, caps).ty;
+        if (l.k === 'error' || r.k === 'error') return ok(BOOL);
+        const kinds = 'datetime, or duration, or Long';
+        if (!ordered(l)) {
+          this.mismatch(kinds, l, left.span);
+          if (!ordered(r)) this.mismatch(kinds, r, right.span);
+        } else if (!sameTy(r, l)) {
+          this.mismatch(showTy(l), r, right.span);
         }
         return ok(BOOL);
       }
@@ -499,9 +504,9 @@ export class Typechecker {
       case '-':
       case '*': {
         const help = e.op === '+' ? 'Cedar does not support string concatenation' : undefined;
-        const l = this.expectLong(left, caps, help);
-        const r = this.expectLong(right, caps, help);
-        return ok(l.k === 'error' || r.k === 'error' ? ERROR : LONG);
+        this.expectLong(left, caps, help);
+        this.expectLong(right, caps, help);
+        return ok(LONG);
       }
       case 'in':
         return ok(this.checkIn(left, right, caps, span));
@@ -549,7 +554,7 @@ export class Typechecker {
       case 'getTag': {
         const t = this.expectEntity(left, caps);
         const k = this.expectString(right, caps);
-        if (t.k !== 'entity' || k.k === 'error') return ok(ERROR);
+        if (t.k !== 'entity') return ok(ERROR);
         const tags = this.model.entityTypes.get(t.name)?.tags;
         if (!tags || !caps.includes(tagCap(left, right))) {
           this.issue(
@@ -559,7 +564,7 @@ export class Typechecker {
           );
           return ok(ERROR);
         }
-        return ok(fromSchemaType(tags));
+        return ok(k.k === 'error' ? ERROR : fromSchemaType(tags));
       }
     }
   }
