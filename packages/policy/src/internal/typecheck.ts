@@ -6,7 +6,9 @@
  * `if` and make optional-attribute and tag accesses safe.
  *
  * After an error, the offending expression gets the `error` type, which every later check
- * accepts silently: one error per cause is reported, and verdicts stay exact.
+ * accepts silently, so one cause gives one error. Where Cedar's typechecker knows the type
+ * despite the error (an unguarded optional attribute, arithmetic), typing goes on with it, so
+ * follow-on errors are reported as Cedar reports them.
  */
 import type { Expr, SlotName, Span } from './ast.js';
 import type { RecordAttrs, SchemaModel } from './schema/model.js';
