@@ -425,6 +425,25 @@ describe('validatePolicies: result shape', () => {
     expect(issues.map((i) => i.code)).toEqual(['unsafeOptionalAttributeAccess']);
   });
 
+  it('reports unknown extension functions and wrong arity in ASTs built without the parser', () => {
+    const base = astOf(`${P};`);
+    const ast = (body: PolicyAst['conditions'][number]['body']): PolicyAst => ({
+      ...base,
+      conditions: [{ kind: 'when', body }],
+    });
+    const lit = { kind: 'lit', value: '1.2.3.4' } as const;
+    const r = validatePolicies(schema, [
+      { id: 'fn', ast: ast({ kind: 'call', fn: 'nope', args: [lit] }) },
+      { id: 'arity', ast: ast({ kind: 'call', fn: 'isIpv4', args: [] }) },
+    ]);
+    expect(r.issues.map((i) => [i.policyId, i.code])).toEqual([
+      ['fn', 'unknownExtensionFunction'],
+      ['arity', 'wrongArity'],
+    ]);
+    // No spans, no text: no location.
+    expect(r.issues[0]).not.toHaveProperty('line');
+  });
+
   it('accepts anything with policies()', () => {
     const set = { policies: () => [{ id: 'x', ast: astOf(`${P} when { 1 };`) }] };
     const r = validatePolicies(schema, set);
