@@ -168,6 +168,54 @@ const SET_ELEM: Partial<Record<Ty, Ty>> = { SetLong: 'Long', SetString: 'String'
 const SET_TYPES: readonly Ty[] = ['SetLong', 'SetString', 'SetEntity'];
 const ENTITY_VARS = ['principal', 'resource', 'action'] as const;
 
+/**
+ * Operand pairs at the edge of the 64-bit range, per operator: the first ones overflow, the
+ * last ones land exactly on (or next to) a bound. Random literals rarely overflow, so these are
+ * generated on purpose.
+ */
+const EDGE_PAIRS: Readonly<Record<'+' | '-' | '*', readonly (readonly [string, string])[]>> = {
+  '+': [
+    ['9223372036854775807', '1'],
+    ['4611686018427387904', '4611686018427387904'],
+    ['-9223372036854775808', '-1'],
+    ['9223372036854775806', '1'],
+    ['-4611686018427387904', '-4611686018427387904'],
+  ],
+  '-': [
+    ['-9223372036854775808', '1'],
+    ['9223372036854775807', '-1'],
+    ['0', '-9223372036854775808'],
+    ['-1', '9223372036854775807'],
+    ['-9223372036854775807', '1'],
+  ],
+  '*': [
+    ['3037000500', '3037000500'],
+    ['4611686018427387904', '2'],
+    ['-9223372036854775808', '-1'],
+    ['-4611686018427387904', '2'],
+    ['3037000499', '3037000499'],
+  ],
+};
+
+/** `x`, or `x` behind an `if` on a variable, so the compiler cannot fold it to a constant. */
+const maybeDynamic = (x: GExpr): fc.Arbitrary<GExpr> =>
+  fc.boolean().map((dyn): GExpr =>
+    dyn
+      ? { k: 'if', c: { k: 'bin', op: '==', a: { k: 'var', name: 'principal' }, b: { k: 'var', name: 'principal' } }, t: x, e: lit('0') }
+      : x,
+  );
+
+const edgeArithmetic: fc.Arbitrary<GExpr> = fc
+  .constantFrom<'+' | '-' | '*' | 'neg'>('+', '-', '*', 'neg')
+  .chain((op) =>
+    op === 'neg'
+      ? fc.constantFrom('-9223372036854775808', '9223372036854775807').chain((v) => maybeDynamic(lit(v))).map((a): GExpr => ({ k: 'neg', a }))
+      : fc
+          .constantFrom(...EDGE_PAIRS[op])
+          .chain(([a, b]) => fc.tuple(maybeDynamic(lit(a)), maybeDynamic(lit(b))))
+          .map(([a, b]): GExpr => ({ k: 'bin', op, a, b })),
+  );
+
 export interface ExprGenOptions {
   /** Weight (out of 100) of a slot receiving an expression of another type. */
   readonly wrongTypeWeight: number;
@@ -299,8 +347,24 @@ export function exprGenerator(opts: ExprGenOptions = DEFAULT_EXPR_OPTIONS) {
         for (const op of ['<', '<=', '>', '>=']) {
           add(2, fc.constantFrom<Ty>('Long', 'Long', 'Long', 'datetime', 'duration', 'datetime', 'duration', 'decimal', 'String').chain((t) => bin(op, t, t)));
         }
-        add(3, bin('in', 'Entity', 'Entity'));
-        add(2, bin('in', 'Entity', 'SetEntity'));
+        // Hierarchy tests on the request's entities against literal uids (likely ancestors).
+        const party = fc.constantFrom<GExpr>({ k: 'var', name: 'principal' }, { k: 'var', name: 'resource' }, { k: 'var', name: 'action' });
+        add(3, fc.tuple(party, uidArb).map(([a, u]): GExpr => ({ k: 'bin', op: 'in', a, b: lit(uidLit(u)) })));
+        add(
+          3,
+          fc
+            .tuple(party, fc.array(uidArb, { minLength: 1, maxLength: 4 }))
+            .map(([a, us]): GExpr => ({ k: 'bin', op: 'in', a, b: { k: 'set', items: us.map((u) => lit(uidLit(u))) } })),
+        );
+        // Overflow (and its absence at the bounds), where a Bool is needed.
+        add(
+          2,
+          fc
+            .tuple(fc.constantFrom('==', '<', '!='), edgeArithmetic, s('Long'))
+            .map(([op, a, b]): GExpr => ({ k: 'bin', op, a, b })),
+        );
+        add(5, bin('in', 'Entity', 'Entity'));
+        add(4, bin('in', 'Entity', 'SetEntity'));
         add(
           4,
           fc
@@ -352,8 +416,9 @@ export function exprGenerator(opts: ExprGenOptions = DEFAULT_EXPR_OPTIONS) {
         break;
       }
       case 'Long':
-        for (const op of ['+', '-', '*']) add(3, bin(op, 'Long', 'Long'));
+        for (const op of ['+', '-', '*']) add(4, bin(op, 'Long', 'Long'));
         add(2, s('Long').map((a): GExpr => ({ k: 'neg', a })));
+        add(3, edgeArithmetic);
         add(1, getTag);
         for (const m of ['toMilliseconds', 'toSeconds', 'toMinutes', 'toHours', 'toDays']) add(1, method(m, 'duration'));
         add(2, attrOf('Entity'));
