@@ -266,6 +266,28 @@ describe('residual filters agree with the authorizer on every resource', () => {
     expectAllowed(permitWhen('!(resource.ttl > duration("1h"))'), docs('d2'));
   });
 
+  it('arithmetic on an attribute with known operands, overflow errors included', () => {
+    expectAllowed(permitWhen('resource.n + 1 > 2'), [...docs('d2', 'd5'), 'Photo::"p1"']);
+    expectAllowed(permitWhen('-resource.n < -2'), [...docs('d2', 'd5'), 'Photo::"p1"']);
+    expectAllowed(permitWhen('resource.n * 2 == 14'), docs('d2'));
+    expectAllowed(permitWhen('10 - resource.n >= 7'), docs('d1', 'd5'));
+    expectAllowed(permitWhen('!(2 * (resource.n - 1) + 1 <= 5)'), [...docs('d2'), 'Photo::"p1"']);
+    expectAllowed(permitWhen('resource.n * 0 == 0'), [...docs('d1', 'd2', 'd5'), 'Photo::"p1"']);
+    expectAllowed(permitWhen('resource.n + principal.level != 6'), [
+      ...docs('d2', 'd5'),
+      'Photo::"p1"',
+    ]);
+    expectAllowed(permitWhen('[3, 7].contains(resource.n + 0)'), docs('d2', 'd5'));
+    // n + (2^63 - 1) overflows for every n ≥ 1: an error, so no resource is allowed.
+    expectAllowed(permitWhen('resource.n + 9223372036854775807 > 0'), []);
+    expectAllowed(permitWhen('resource.n - 9223372036854775807 < 0'), [
+      ...docs('d1', 'd2', 'd5'),
+      'Photo::"p1"',
+    ]);
+    expectAllowed(permitWhen('resource.n * 4611686018427387904 > 0'), docs('d1'));
+    expectAllowed(permitWhen('!(resource.n * 4611686018427387904 > 0)'), []);
+  });
+
   it('contains, containsAll, containsAny, isEmpty from both sides', () => {
     expectAllowed(permitWhen('resource.labels.contains("red")'), docs('d1', 'd5'));
     expectAllowed(permitWhen('!resource.labels.contains("red")'), docs('d2'));
@@ -488,9 +510,12 @@ describe('residual filters agree with the authorizer on every resource', () => {
 
 describe('constructs without a filter predicate give a typed E_UNSUPPORTED', () => {
   const cases: [string, RegExp][] = [
-    ['resource.n + 1 > 2', /arithmetic on a resource attribute \(`\+`\)/],
-    ['-resource.n < 0', /unary `-`/],
-    ['resource.n * 2 == 4', /arithmetic/],
+    ['resource.n + resource.rank > 2', /arithmetic between two resource attributes \(`\+`\)/],
+    ['resource.n * 2 < resource.rank', /`<` between two resource attributes/],
+    [
+      'resource.n + 1 == resource.rank',
+      /`==` between arithmetic on a resource attribute and another resource value/,
+    ],
     ['resource.n < resource.rank', /`<` between two resource attributes/],
     ['resource.owner == resource.manager', /`==` between two resource attributes/],
     ['resource.labels.contains(resource.name)', /`contains` with a resource-dependent argument/],

@@ -249,6 +249,9 @@ export function randomCondition(
     () => `resource.owner.dept == ${JSON.stringify(pick(r, ['eng', 'ops']))}`,
     () =>
       `resource == Doc::${JSON.stringify(pick(r, ['d1', 'd2', 'd3', ...HOSTILE.map((h) => `${h}#4`)]))}`,
+    () => `resource.n + ${Math.floor(r() * 5)} > ${Math.floor(r() * 8)}`,
+    () => `${Math.floor(r() * 9)} - resource.rank * 2 <= ${Math.floor(r() * 4)}`,
+    () => 'resource.n * 4611686018427387904 >= 0',
     () => 'context.open',
     () => 'principal.level >= 2',
   ];

@@ -174,7 +174,7 @@ async function checkTable(
         }
         expect(
           mismatches,
-          `${dialect} seed ${seed}\n${text}\n${principal} open=${open}\nWHERE ${where}\n${JSON.stringify(params)}`,
+          `${dialect} seed ${seed}\n${text}\n${principal} open=${open}\nWHERE ${where}\n${JSON.stringify(params, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v))}`,
         ).toEqual([]);
       }
     }

@@ -13,6 +13,14 @@ import { EvalError } from './eval-error.js';
 import { EXTENSION_FUNCTIONS } from './extensions/index.js';
 import * as ops from './ops.js';
 import {
+  linCompare,
+  linDefined,
+  linEquals,
+  linOfPath,
+  linStep,
+  type Lin,
+} from './residual-linear.js';
+import {
   type CedarRecord,
   CedarSet,
   EntityUID,
@@ -73,7 +81,9 @@ type PVal =
   /** A set literal with resource-dependent elements (none `err`, `cond` or `setlit`). */
   | { readonly k: 'setlit'; readonly elems: readonly PVal[] }
   /** A record literal with resource-dependent fields (none `err`, `cond`, `setlit` or `reclit`). */
-  | { readonly k: 'reclit'; readonly fields: ReadonlyMap<string, PVal> };
+  | { readonly k: 'reclit'; readonly fields: ReadonlyMap<string, PVal> }
+  /** Arithmetic on one resource attribute with known operands (see `residual-linear.ts`). */
+  | { readonly k: 'lin'; readonly l: Lin };
 
 interface Case {
   readonly when: ResourceFilter;
@@ -264,6 +274,7 @@ export class ResidualEvaluator {
       case 'res':
       case 'setlit':
       case 'reclit':
+      case 'lin':
         return NEVER;
       case 'bool':
         return x.b;
@@ -322,8 +333,10 @@ export class ResidualEvaluator {
       case 'neg':
         return this.#lift1(this.eval(e.arg), (x) => {
           if (x.k === 'val') return known(() => ops.neg(x.v));
-          if (x.k === 'err' || x.k === 'res' || x.k === 'bool') return ERR;
-          throw new UnsupportedResidual('arithmetic on a resource attribute (unary `-`)');
+          const l = x.k === 'path' ? linOfPath(x.p) : x.k === 'lin' ? x.l : undefined;
+          if (l === undefined) return ERR; // not a Long
+          const next = linStep(l, -l.a, -l.b);
+          return next === undefined ? ERR : { k: 'lin', l: next };
         });
       case 'isEmpty':
         return this.#lift1(this.eval(e.arg), (x) => {
@@ -513,6 +526,14 @@ export class ResidualEvaluator {
         const op = e.op;
         return this.#lift2(l, r, (x, y) => {
           if (x.k === 'val' && y.k === 'val') return known(() => ops.compare(op, x.v, y.v));
+          if (x.k === 'lin' && y.k === 'val') return this.#linCmp(x.l, op, y.v);
+          if (x.k === 'val' && y.k === 'lin') return this.#linCmp(y.l, FLIP[op], x.v);
+          if (x.k === 'lin' || y.k === 'lin') {
+            const other = x.k === 'lin' ? y : x;
+            if (other.k === 'path' || other.k === 'lin')
+              throw new UnsupportedResidual(`\`${op}\` between two resource attributes`);
+            return ERR;
+          }
           if (x.k === 'path' && y.k === 'val') return this.#cmp(x.p, op, y.v);
           if (x.k === 'val' && y.k === 'path') return this.#cmp(y.p, FLIP[op], x.v);
           if (x.k === 'path' && y.k === 'path')
@@ -529,9 +550,7 @@ export class ResidualEvaluator {
         return this.#lift2(l, r, (x, y) => {
           if (x.k === 'val' && y.k === 'val')
             return known(() => (op === '+' ? ops.add : op === '-' ? ops.sub : ops.mul)(x.v, y.v));
-          if (x.k === 'path' || y.k === 'path')
-            throw new UnsupportedResidual(`arithmetic on a resource attribute (\`${op}\`)`);
-          return ERR;
+          return this.#arith(op, x, y);
         });
       }
       case 'contains':
@@ -567,7 +586,14 @@ export class ResidualEvaluator {
       case 'hasTag':
         return this.#lift2(l, r, (x, y) => {
           if (x.k === 'val' && y.k === 'val') return known(() => ops.hasTag(lookup, x.v, y.v));
-          if (y.k === 'res' || y.k === 'bool' || y.k === 'setlit' || y.k === 'reclit') return ERR; // never a String
+          if (
+            y.k === 'res' ||
+            y.k === 'bool' ||
+            y.k === 'setlit' ||
+            y.k === 'reclit' ||
+            y.k === 'lin'
+          )
+            return ERR; // never a String
           if (x.k === 'res' && y.k === 'val') {
             if (typeof y.v !== 'string') return ERR;
             const h = has({ tag: y.v, attrs: [] });
@@ -589,7 +615,14 @@ export class ResidualEvaluator {
       case 'getTag':
         return this.#lift2(l, r, (x, y) => {
           if (x.k === 'val' && y.k === 'val') return known(() => ops.getTag(lookup, x.v, y.v));
-          if (y.k === 'res' || y.k === 'bool' || y.k === 'setlit' || y.k === 'reclit') return ERR; // never a String
+          if (
+            y.k === 'res' ||
+            y.k === 'bool' ||
+            y.k === 'setlit' ||
+            y.k === 'reclit' ||
+            y.k === 'lin'
+          )
+            return ERR; // never a String
           if (x.k === 'res' && y.k === 'val') {
             if (typeof y.v !== 'string') return ERR;
             return { k: 'path', p: { tag: y.v, attrs: [] } };
@@ -616,6 +649,16 @@ export class ResidualEvaluator {
       throw new UnsupportedResidual(
         '`==` with a record literal holding a resource-dependent value',
       );
+    if (x.k === 'lin' || y.k === 'lin') {
+      const [l, other] = x.k === 'lin' ? [x.l, y] : [(y as { l: Lin }).l, x];
+      if (other.k !== 'val')
+        throw new UnsupportedResidual(
+          '`==` between arithmetic on a resource attribute and another resource value',
+        );
+      const v = other.v;
+      if (typeof v !== 'number' && typeof v !== 'bigint') return bool(FALSE, linDefined(l));
+      return this.#where(linDefined(l), linEquals(l, BigInt(v)));
+    }
     if (x.k === 'val') [x, y] = [y, x];
     // From here x is residual.
     switch (x.k) {
@@ -688,7 +731,9 @@ export class ResidualEvaluator {
       y.k === 'bool' ||
       x.k === 'setlit' ||
       x.k === 'reclit' ||
-      y.k === 'reclit'
+      y.k === 'reclit' ||
+      x.k === 'lin' ||
+      y.k === 'lin'
     )
       return ERR; // not an entity (nor a set of entities)
     if (y.k === 'setlit') return this.#inLit(x, y);
@@ -755,6 +800,13 @@ export class ResidualEvaluator {
       const t = or(...s.items.map((v) => eqAt(y.p, v)));
       return bool(t, and(has(y.p), not(t)));
     }
+    if (y.k === 'lin') {
+      const l = y.l;
+      const hits = s.items.map((v) =>
+        typeof v === 'number' || typeof v === 'bigint' ? linEquals(l, BigInt(v)) : FALSE,
+      );
+      return this.#where(linDefined(l), or(...hits));
+    }
     if (y.k === 'res') {
       const t = or(
         ...s.items.filter((v) => v instanceof EntityUID).map((v) => this.#resEq(v as EntityUID)),
@@ -766,6 +818,36 @@ export class ResidualEvaluator {
       return bool(t, and(or(y.b.t, y.b.f), not(t)));
     }
     return ERR;
+  }
+
+  /** `x op y` (`+`, `-`, `*`) where one operand is a resource attribute (or arithmetic on one). */
+  #arith(op: '+' | '-' | '*', x: PVal, y: PVal): PVal {
+    const linOf = (v: PVal) => (v.k === 'path' ? linOfPath(v.p) : v.k === 'lin' ? v.l : undefined);
+    const lx = linOf(x);
+    const ly = linOf(y);
+    if (lx !== undefined && ly !== undefined)
+      throw new UnsupportedResidual(`arithmetic between two resource attributes (\`${op}\`)`);
+    const l = lx ?? ly;
+    const other = lx !== undefined ? y : x;
+    if (l === undefined || other.k !== 'val') return ERR; // an entity, a Bool, a set or a record
+    if (typeof other.v !== 'number' && typeof other.v !== 'bigint') return ERR;
+    const c = BigInt(other.v);
+    let a = l.a;
+    let b: bigint;
+    if (op === '+') b = l.b + c;
+    else if (op === '-') {
+      if (lx !== undefined) b = l.b - c;
+      else [a, b] = [-l.a, c - l.b];
+    } else [a, b] = [l.a * c, l.b * c];
+    if (a === 0n) return cond([{ when: linDefined(l), then: val(0) }]);
+    const next = linStep(l, a, b);
+    return next === undefined ? ERR : { k: 'lin', l: next };
+  }
+
+  /** `a·p + b op v` for a known `v`. */
+  #linCmp(l: Lin, op: ops.CompareOp, v: Value): PVal {
+    if (typeof v !== 'number' && typeof v !== 'bigint') return ERR; // a Long is only compared with a Long
+    return this.#where(linDefined(l), linCompare(l, op, BigInt(v)));
   }
 
   /** Where a residual value evaluates without an error. */
@@ -782,6 +864,8 @@ export class ResidualEvaluator {
         return this.#litDefined(v);
       case 'reclit':
         return and(...[...v.fields.values()].map((f) => this.#defined(f)));
+      case 'lin':
+        return linDefined(v.l);
       default:
         return FALSE;
     }
