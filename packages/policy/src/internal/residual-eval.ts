@@ -1,12 +1,18 @@
 /**
  * Partial evaluation of one policy with the resource unknown: everything that does not depend on
- * `resource` is evaluated with engineer C's value operations (`ops.ts`, Cedar's exact error
+ * `resource` is evaluated with the evaluator's value operations (`ops.ts`, Cedar's exact error
  * semantics); what does is kept symbolically, as residual filter predicates.
  *
  * A Bool residual is a pair `(t, f)` of filters: the expression evaluates to `true` (without an
  * error) exactly on resources matching `t`, to `false` exactly on `f`, and errors on the rest.
  * A policy is satisfied where its scope matches and every `when` is `t` / `unless` is `f`, so an
  * erroring policy never authorises (permit) nor denies (forbid), as Cedar's decision rule says.
+ *
+ * Other residual values: a path on the resource (its attributes and tags, through records
+ * only); a conditional value (disjoint cases, from `if` and from reading an attribute of an
+ * entity a resource attribute names — one case per distinct stored value); set and record
+ * literals holding residual values; and arithmetic on one attribute with known operands
+ * (`residual-linear.ts`). Anything else that depends on the resource is `UnsupportedResidual`.
  */
 import type { Expr, PolicyAst, ScopeConstraint, ScopeTarget } from './ast.js';
 import { EvalError } from './eval-error.js';
