@@ -3,7 +3,14 @@ import vm from 'node:vm';
 import { defineAbility, subject as caslSubject, type AnyAbility } from '@casl/ability';
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import { seededRandom } from '@plinth/core';
-import { Authorizer, EntityStore, PolicySet, type AuthorizationRequest } from '@plinth/policy';
+import {
+  Authorizer,
+  EntityStore,
+  PolicySet,
+  Schema,
+  validatePolicies,
+  type AuthorizationRequest,
+} from '@plinth/policy';
 import { newEnforcer, newModelFromString, type Enforcer } from 'casbin';
 import { defineSuite, type Measurement, type RunSettings } from '../src/harness.js';
 
@@ -165,6 +172,13 @@ function entityIndex(model: Model): Map<string, unknown> {
   }
   return m;
 }
+
+const SCHEMA = `
+entity Role, Folder;
+entity User in [Role] { department: String, clearance: Long };
+entity Document in [Folder] { department: String, level: Long, locked: Bool };
+action read, write, delete, share, comment appliesTo { principal: User, resource: Document };
+`;
 
 const CASBIN_MODEL = `
 [request_definition]
@@ -387,6 +401,34 @@ export default defineSuite({
               }
               return sink;
             },
+          },
+        ],
+      },
+      {
+        name: 'validate 100 policies against a schema (text in, strict mode) vs cedar-wasm validate',
+        verify: () => {
+          const ours = validatePolicies(Schema.parse(SCHEMA), PolicySet.parse(model.text)).valid;
+          const a = cedar.validate({
+            validationSettings: { mode: 'strict' },
+            schema: SCHEMA,
+            policies: { staticPolicies: model.text },
+          });
+          const theirs = a.type === 'success' && a.validationErrors.length === 0;
+          if (!ours || !theirs) throw new Error(`the bench policies must validate (${ours}, ${theirs})`);
+        },
+        ours: {
+          name: 'validatePolicies(Schema.parse, PolicySet.parse)',
+          fn: () => (sink = validatePolicies(Schema.parse(SCHEMA), PolicySet.parse(model.text))),
+        },
+        anchors: [
+          {
+            name: 'cedar-wasm validate',
+            fn: () =>
+              (sink = cedar.validate({
+                validationSettings: { mode: 'strict' },
+                schema: SCHEMA,
+                policies: { staticPolicies: model.text },
+              })),
           },
         ],
       },
