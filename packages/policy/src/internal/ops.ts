@@ -11,7 +11,6 @@ import {
   CedarSet,
   EntityUID,
   ExtensionValue,
-  LONG_MAX,
   LONG_MIN,
   toLong,
   typeName,
@@ -40,12 +39,6 @@ export const EMPTY_LOOKUP: EntityLookup = Object.freeze({
 });
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
-
-/** The value as a Bool, or a type error. */
-export function asBool(v: Value, where?: string): boolean {
-  if (typeof v !== 'boolean') typeError('Bool', typeName(v), where);
-  return v;
-}
 
 function isLong(v: Value): v is number | bigint {
   return typeof v === 'number' || typeof v === 'bigint';
@@ -293,10 +286,4 @@ export function makeSet(items: readonly Value[]): CedarSet {
 /** Builds a record value from evaluated fields. */
 export function makeRecord(fields: ReadonlyMap<string, Value>): CedarRecord {
   return new CedarRecord(fields);
-}
-
-/** Whether `n` is a Long value (a safe integer `number` or a `bigint` inside i64). */
-export function isLongValue(v: unknown): v is number | bigint {
-  if (typeof v === 'number') return Number.isSafeInteger(v);
-  return typeof v === 'bigint' && v >= LONG_MIN && v <= LONG_MAX;
 }
