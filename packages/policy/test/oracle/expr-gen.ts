@@ -356,6 +356,38 @@ export function exprGenerator(opts: ExprGenOptions = DEFAULT_EXPR_OPTIONS) {
             .tuple(party, fc.array(uidArb, { minLength: 1, maxLength: 4 }))
             .map(([a, us]): GExpr => ({ k: 'bin', op: 'in', a, b: { k: 'set', items: us.map((u) => lit(uidLit(u))) } })),
         );
+        // Datetime and duration results compared, so their arithmetic decides something.
+        add(
+          3,
+          fc
+            .tuple(fc.constantFrom<Ty>('datetime', 'duration'), fc.constantFrom('==', '!=', '<', '<='))
+            .chain(([t, op]) => bin(op, t, t)),
+        );
+        // Identities over one shared value: each side alone rarely decides anything, the two
+        // together check that datetime and duration arithmetic agree with each other.
+        const m = (name: string, recv: GExpr, ...args: GExpr[]): GExpr => ({ k: 'method', name, recv, args });
+        const rel = (op: string, a: GExpr, b: GExpr): GExpr => ({ k: 'bin', op, a, b });
+        add(
+          3,
+          fc.tuple(s('datetime'), fc.nat(3)).map(([x, i]): GExpr =>
+            [
+              rel('<=', m('toDate', x), x),
+              rel('==', m('offset', m('toDate', x), m('toTime', x)), x),
+              rel('==', m('durationSince', x, m('toDate', x)), m('toTime', x)),
+              rel('<', m('toTime', x), m('toTime', m('offset', m('toDate', x), lit('duration("1d")')))),
+            ][i]!,
+          ),
+        );
+        add(
+          1,
+          fc.tuple(s('duration'), fc.nat(2)).map(([x, i]): GExpr =>
+            [
+              rel('<=', m('toDays', x), m('toHours', x)),
+              rel('==', m('toSeconds', x), m('toMilliseconds', x)),
+              rel('>=', m('toMinutes', x), m('toHours', x)),
+            ][i]!,
+          ),
+        );
         // Overflow (and its absence at the bounds), where a Bool is needed.
         add(
           2,

@@ -231,6 +231,9 @@ export const DATETIMES_VALID: readonly string[] = [
   '2024-06-15T06:30:00.000+0000',
   '2024-01-01T00:00:00-2359',
   '1960-05-05T12:00:00.001Z',
+  '1969-12-31T23:59:59.999Z',
+  '1969-07-20T20:17:40-0500',
+  '1900-01-01T00:00:00.001Z',
 ];
 export const DATETIMES_INVALID: readonly string[] = [
   '2024-13-01',
