@@ -241,7 +241,8 @@ export default defineSuite({
     // Casbin: the RBAC part (roles → folder permissions, user → roles, document → folder).
     const enforcer: Enforcer = await newEnforcer(newModelFromString(CASBIN_MODEL));
     for (const r of model.rbac) {
-      for (const a of r.actions) await enforcer.addPolicy(`role:${r.role}`, `folder:${r.folder}`, a);
+      for (const a of r.actions)
+        await enforcer.addPolicy(`role:${r.role}`, `folder:${r.folder}`, a);
     }
     for (const u of model.users) {
       for (const role of u.roles) await enforcer.addGroupingPolicy(`user:${u.id}`, `role:${role}`);
@@ -264,7 +265,8 @@ export default defineSuite({
         can('read', 'Document', { department: u.department });
         can('write', 'Document', { department: u.department, level: { $lte: u.clearance } });
         if (!u.roles.includes('admin')) {
-          for (let k = 0; k < 10; k++) cannot(ACTIONS as never, 'Document', { folder: `f${k}`, locked: true });
+          for (let k = 0; k < 10; k++)
+            cannot(ACTIONS as never, 'Document', { folder: `f${k}`, locked: true });
         }
       });
     for (const r of model.requests) {
@@ -414,7 +416,8 @@ export default defineSuite({
             policies: { staticPolicies: model.text },
           });
           const theirs = a.type === 'success' && a.validationErrors.length === 0;
-          if (!ours || !theirs) throw new Error(`the bench policies must validate (${ours}, ${theirs})`);
+          if (!ours || !theirs)
+            throw new Error(`the bench policies must validate (${ours}, ${theirs})`);
         },
         ours: {
           name: 'validatePolicies(Schema.parse, PolicySet.parse)',
@@ -442,7 +445,11 @@ export default defineSuite({
     const rounds = settings.smoke ? 2 : 200;
 
     // Per-decision latency: every call timed alone.
-    const auth = new Authorizer({ policies: PolicySet.parse(model.text), entities: store, explain: false });
+    const auth = new Authorizer({
+      policies: PolicySet.parse(model.text),
+      entities: store,
+      explain: false,
+    });
     for (let i = 0; i < 20_000; i++) auth.isAuthorized(reqs[i % REQUESTS]!);
     const lat: number[] = [];
     for (let k = 0; k < rounds; k++) {
@@ -454,12 +461,28 @@ export default defineSuite({
     }
     lat.sort((a, b) => a - b);
     const note = `${lat.length} decisions timed one by one (hrtime overhead included)`;
-    out.push({ name: 'decision latency p50', value: percentile(lat, 0.5), unit: 'µs', target: { max: 1 }, note });
-    out.push({ name: 'decision latency p99', value: percentile(lat, 0.99), unit: 'µs', target: { max: 5 }, note });
+    out.push({
+      name: 'decision latency p50',
+      value: percentile(lat, 0.5),
+      unit: 'µs',
+      target: { max: 1 },
+      note,
+    });
+    out.push({
+      name: 'decision latency p99',
+      value: percentile(lat, 0.99),
+      unit: 'µs',
+      target: { max: 5 },
+      note,
+    });
 
     // Scaling: per-decision time at 10 and 10,000 policies.
     const perDecision = (n: number): number => {
-      const a = new Authorizer({ policies: PolicySet.parse(buildModel(n).text), entities: store, explain: false });
+      const a = new Authorizer({
+        policies: PolicySet.parse(buildModel(n).text),
+        entities: store,
+        explain: false,
+      });
       for (let i = 0; i < 20_000; i++) a.isAuthorized(reqs[i % REQUESTS]!);
       const t0 = process.hrtime.bigint();
       const total = rounds * REQUESTS;
@@ -487,7 +510,12 @@ export default defineSuite({
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
     collect();
     const bytes = (process.memoryUsage().heapUsed - before) / 10_000;
-    out.push({ name: 'parse + compile + index 10,000 policies', value: ms, unit: 'ms', target: { max: 200 } });
+    out.push({
+      name: 'parse + compile + index 10,000 policies',
+      value: ms,
+      unit: 'ms',
+      target: { max: 200 },
+    });
     out.push({
       name: 'retained heap per policy (parsed, compiled, indexed)',
       value: bytes,

@@ -99,7 +99,8 @@ function requestUid(ref: unknown, store: EntityStore, part: string): EntityUID {
     if (typeof type === 'string' && typeof id === 'string') {
       const known = store.internUid(type, id);
       if (known !== undefined) return known;
-      if (!isEntityTypeName(type)) badRequest(`${part}: invalid entity type ${JSON.stringify(type)}`);
+      if (!isEntityTypeName(type))
+        badRequest(`${part}: invalid entity type ${JSON.stringify(type)}`);
       return new EntityUID(type, id);
     }
   }
@@ -282,7 +283,8 @@ export class Authorizer<P extends AuthorizerPolicies = AuthorizerPolicies> {
       return this.#respond('deny', ids(forbids), errs, explain ? this.#nearMisses(env) : undefined);
     }
     if (permits.length > 0) return this.#respond('allow', ids(permits), errs, undefined);
-    if (!explain) return errs === EMPTY_ERRORS ? DENY : this.#respond('deny', EMPTY_STRINGS, errs, undefined);
+    if (!explain)
+      return errs === EMPTY_ERRORS ? DENY : this.#respond('deny', EMPTY_STRINGS, errs, undefined);
     const near = this.#nearMisses(env);
     return errs === EMPTY_ERRORS && near === EMPTY_MISSES
       ? DENY_EXPLAINED

@@ -250,7 +250,8 @@ export class EntityStore implements EntityLookup {
 
   #parseEntity(json: unknown, index: number): StoredEntity {
     const where = `entities[${index}]`;
-    if (!isPlainObject(json)) invalid(`${where}: an entity must be an object { uid, attrs, parents }`);
+    if (!isPlainObject(json))
+      invalid(`${where}: an entity must be an object { uid, attrs, parents }`);
     const uid = uidFromRef(json.uid, 'E_INVALID_ENTITY', `${where}.uid`);
     const name = `entity ${uid.key}`;
     for (const k of Object.keys(json)) {
@@ -274,8 +275,7 @@ export class EntityStore implements EntityLookup {
         }
       });
     }
-    const tags =
-      json.tags === undefined ? EMPTY_TAGS : this.#record(json.tags, name, 'tags').attrs;
+    const tags = json.tags === undefined ? EMPTY_TAGS : this.#record(json.tags, name, 'tags').attrs;
     return Object.freeze({ uid, attrs, parents: Object.freeze(parents), tags });
   }
 

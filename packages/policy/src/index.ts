@@ -81,7 +81,12 @@ export type { DecisionChange, DecisionSummary, DiffOptions, PolicySetDiff } from
 export { residualFilter } from './partial.js';
 export type { ResidualFilterOptions, ResidualPolicies, ResidualResult } from './partial.js';
 export { filterPaths, matchesFilter, printFilter } from './filters/filter.js';
-export type { FilterExtArg, FilterValueType, ResourceFilter, ResourcePath } from './filters/filter.js';
+export type {
+  FilterExtArg,
+  FilterValueType,
+  ResourceFilter,
+  ResourcePath,
+} from './filters/filter.js';
 export { toSql } from './filters/sql.js';
 export type { SqlColumn, SqlFilter, SqlMapping } from './filters/sql.js';
 export { findAuthorized, toStorageFilter } from './filters/storage.js';

@@ -5,13 +5,7 @@
  * rolls back to any earlier version. Instances sharing one PostgreSQL (or SQLite file) pick up a
  * new active version through the store's change feed (`follow`).
  */
-import {
-  Lifecycle,
-  isPlinthError,
-  systemClock,
-  type Clock,
-  type TypedEmitter,
-} from '@plinth/core';
+import { Lifecycle, isPlinthError, systemClock, type Clock, type TypedEmitter } from '@plinth/core';
 import type { CollectionDefinitions, Store, StoreChange } from '@plinth/storage';
 import { policyErrors } from './errors.js';
 import type { PolicyEvents } from './events.js';
@@ -105,8 +99,7 @@ interface ActivationDoc {
 
 /** Something that can take a new policy set: an `Authorizer`, or a callback. */
 export type PolicyFollower =
-  | { swap(policies: PolicySet): void }
-  | ((policies: PolicySet, version: PolicyVersion) => void);
+  { swap(policies: PolicySet): void } | ((policies: PolicySet, version: PolicyVersion) => void);
 
 /**
  * Storage holds plain JSON; a Long literal past ±(2^53 − 1) is a `bigint` in a policy set's JSON
@@ -168,7 +161,10 @@ function activationOf(d: ActivationDoc): PolicyActivation {
 function checkText(value: unknown, what: string): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || value.length > 4096) {
-    throw policyErrors.create('E_INVALID_ARGUMENT', `${what} must be a string of at most 4096 characters`);
+    throw policyErrors.create(
+      'E_INVALID_ARGUMENT',
+      `${what} must be a string of at most 4096 characters`,
+    );
   }
   return value;
 }
@@ -215,9 +211,13 @@ export class PolicyStore {
       typeof (store as Partial<Store>).transaction !== 'function' ||
       typeof (store as Partial<Store>).ensureCollections !== 'function'
     ) {
-      throw policyErrors.create('E_INVALID_OPTION', 'PolicyStore: `store` must be a @plinth/storage Store', {
-        details: { option: 'store' },
-      });
+      throw policyErrors.create(
+        'E_INVALID_OPTION',
+        'PolicyStore: `store` must be a @plinth/storage Store',
+        {
+          details: { option: 'store' },
+        },
+      );
     }
     const name = options.name ?? 'default';
     if (typeof name !== 'string' || !NAME.test(name)) {
@@ -307,13 +307,11 @@ export class PolicyStore {
     options: { readonly cursor?: string; readonly limit?: number } = {},
   ): Promise<{ items: PolicyVersion[]; cursor?: string }> {
     this.#life.assertOpen('versions');
-    const page = await this.#store
-      .collection<VersionDoc>(C.versions)
-      .find('byNumber', {
-        eq: [this.#name],
-        limit: options.limit ?? 100,
-        ...(options.cursor === undefined ? {} : { cursor: options.cursor }),
-      });
+    const page = await this.#store.collection<VersionDoc>(C.versions).find('byNumber', {
+      eq: [this.#name],
+      limit: options.limit ?? 100,
+      ...(options.cursor === undefined ? {} : { cursor: options.cursor }),
+    });
     return {
       items: page.items.map((e) => versionOf(e.value)),
       ...(page.cursor === undefined ? {} : { cursor: page.cursor }),
@@ -401,13 +399,11 @@ export class PolicyStore {
     options: { readonly cursor?: string; readonly limit?: number } = {},
   ): Promise<{ items: PolicyActivation[]; cursor?: string }> {
     this.#life.assertOpen('history');
-    const page = await this.#store
-      .collection<ActivationDoc>(C.activations)
-      .find('byName', {
-        eq: [this.#name],
-        limit: options.limit ?? 100,
-        ...(options.cursor === undefined ? {} : { cursor: options.cursor }),
-      });
+    const page = await this.#store.collection<ActivationDoc>(C.activations).find('byName', {
+      eq: [this.#name],
+      limit: options.limit ?? 100,
+      ...(options.cursor === undefined ? {} : { cursor: options.cursor }),
+    });
     return {
       items: page.items.map((e) => activationOf(e.value)),
       ...(page.cursor === undefined ? {} : { cursor: page.cursor }),
@@ -419,7 +415,11 @@ export class PolicyStore {
    * `E_CONFLICT` when there is nothing to roll back to.
    */
   async rollback(
-    options: { readonly to?: number | string; readonly message?: string; readonly author?: string } = {},
+    options: {
+      readonly to?: number | string;
+      readonly message?: string;
+      readonly author?: string;
+    } = {},
   ): Promise<PolicyActivation> {
     this.#life.assertOpen('rollback');
     const head = await this.#store.collection<HeadDoc>(C.heads).get(this.#name);

@@ -18,9 +18,20 @@ function code(fn: () => unknown): string | undefined {
 describe('EntityStore', () => {
   it('loads Cedar JSON entities (both uid shapes, attrs, parents, tags) and answers ancestry', () => {
     const store = EntityStore.fromJson([
-      { uid: { type: 'User', id: 'alice' }, attrs: { age: 30 }, parents: [{ type: 'Group', id: 'eng' }] },
-      { uid: { __entity: { type: 'Group', id: 'eng' } }, parents: [{ __entity: { type: 'Group', id: 'all' } }] },
-      { uid: 'Doc::"d1"', attrs: { owner: { __entity: { type: 'User', id: 'alice' } } }, tags: { env: 'prod' } },
+      {
+        uid: { type: 'User', id: 'alice' },
+        attrs: { age: 30 },
+        parents: [{ type: 'Group', id: 'eng' }],
+      },
+      {
+        uid: { __entity: { type: 'Group', id: 'eng' } },
+        parents: [{ __entity: { type: 'Group', id: 'all' } }],
+      },
+      {
+        uid: 'Doc::"d1"',
+        attrs: { owner: { __entity: { type: 'User', id: 'alice' } } },
+        tags: { env: 'prod' },
+      },
     ]);
     expect(store.size).toBe(3);
     expect(store.isDescendant(u('User', 'alice'), u('Group', 'all'))).toBe(true);
@@ -59,15 +70,20 @@ describe('EntityStore', () => {
       [null],
     ];
     for (const b of bad) {
-      expect(code(() => store.upsert(b as never)), JSON.stringify(b)).toBe('E_INVALID_ENTITY');
+      expect(
+        code(() => store.upsert(b as never)),
+        JSON.stringify(b),
+      ).toBe('E_INVALID_ENTITY');
       expect(store.toJson()).toEqual(before);
     }
     expect(code(() => EntityStore.fromJson('{not json'))).toBe('E_INVALID_ENTITY');
     expect(
-      code(() => new EntityStore({ limits: { maxEntities: 1 } }).upsert([
-        { uid: { type: 'X', id: 'a' } },
-        { uid: { type: 'X', id: 'b' } },
-      ])),
+      code(() =>
+        new EntityStore({ limits: { maxEntities: 1 } }).upsert([
+          { uid: { type: 'X', id: 'a' } },
+          { uid: { type: 'X', id: 'b' } },
+        ]),
+      ),
     ).toBe('E_LIMIT_EXCEEDED');
   });
 

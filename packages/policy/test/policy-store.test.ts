@@ -53,7 +53,13 @@ describe('PolicyStore over the memory adapter', () => {
 
   it('publishes immutable, content-addressed versions; publishing the same set twice is one version', async () => {
     const v1 = await policies.publish(PolicySet.parse(V1), { message: 'first', author: 'ada' });
-    expect(v1).toMatchObject({ name: 'default', version: 1, policies: 1, message: 'first', author: 'ada' });
+    expect(v1).toMatchObject({
+      name: 'default',
+      version: 1,
+      policies: 1,
+      message: 'first',
+      author: 'ada',
+    });
     expect(v1.digest).toBe(PolicySet.parse(V1).digest);
     const again = await policies.publish(PolicySet.parse(V1));
     expect(again.version).toBe(1);
@@ -97,7 +103,10 @@ describe('PolicyStore over the memory adapter', () => {
     await expectCode(policies.activate('f'.repeat(64)), 'E_NOT_FOUND');
     await expectCode(policies.activate(-1), 'E_INVALID_ARGUMENT');
     await expectCode(policies.activate('latest'), 'E_INVALID_ARGUMENT');
-    await expectCode(policies.publish('permit(principal, action, resource);' as never), 'E_INVALID_ARGUMENT');
+    await expectCode(
+      policies.publish('permit(principal, action, resource);' as never),
+      'E_INVALID_ARGUMENT',
+    );
     await expectCode(policies.rollback(), 'E_CONFLICT'); // nothing was active before version 1
     expect((await policies.history()).items).toHaveLength(1);
     expect((await policies.active())?.version.version).toBe(1);
@@ -112,7 +121,9 @@ describe('PolicyStore over the memory adapter', () => {
     const loaded = await policies.load(v.version);
     expect(loaded.digest).toBe(PolicySet.parse(text).digest);
     const request = { ...bobReads, context: { n: 9223372036854775807n } };
-    expect(new Authorizer({ policies: loaded }).isAuthorized(request as never).decision).toBe('allow');
+    expect(new Authorizer({ policies: loaded }).isAuthorized(request as never).decision).toBe(
+      'allow',
+    );
   });
 
   it('detects a stored version that was altered behind its back', async () => {
@@ -126,7 +137,10 @@ describe('PolicyStore over the memory adapter', () => {
   });
 
   it('follow() swaps an authorizer on every activation; names keep policy sets apart', async () => {
-    const authorizer = new Authorizer({ policies: PolicySet.parse(V3), entities: EntityStore.fromJson([]) });
+    const authorizer = new Authorizer({
+      policies: PolicySet.parse(V3),
+      entities: EntityStore.fromJson([]),
+    });
     await policies.publish(PolicySet.parse(V1));
     await policies.publish(PolicySet.parse(V2));
     await policies.activate(1);

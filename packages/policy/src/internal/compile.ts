@@ -39,14 +39,7 @@ import {
   type EntityLookup,
 } from './ops.js';
 import { printExpr } from './printer.js';
-import {
-  CedarRecord,
-  CedarSet,
-  EntityUID,
-  typeName,
-  valueEquals,
-  type Value,
-} from './values.js';
+import { CedarRecord, CedarSet, EntityUID, typeName, valueEquals, type Value } from './values.js';
 
 /** What a policy is evaluated against: the request and the entity store. */
 export interface EvalEnv {
@@ -371,7 +364,12 @@ function compileLike(o: Node, pattern: readonly PatternElem[]): Node {
   } else if (pattern.length === 2 && only(0) === undefined && only(1) !== undefined) {
     const x = only(1)!;
     test = (s) => s.endsWith(x);
-  } else if (pattern.length === 3 && only(0) === undefined && only(1) !== undefined && only(2) === undefined) {
+  } else if (
+    pattern.length === 3 &&
+    only(0) === undefined &&
+    only(1) !== undefined &&
+    only(2) === undefined
+  ) {
     const x = only(1)!;
     test = (s) => s.includes(x);
   } else {
@@ -408,7 +406,10 @@ function compileCall(name: string, args: readonly Node[]): Node {
   const f = EXTENSION_FUNCTIONS.get(name);
   if (f === undefined) return thrower('extension', `unknown extension function \`${name}\``);
   if (args.length !== f.arity) {
-    return thrower('type', `type error: \`${name}\` takes ${f.arity} argument(s), got ${args.length}`);
+    return thrower(
+      'type',
+      `type error: \`${name}\` takes ${f.arity} argument(s), got ${args.length}`,
+    );
   }
   const bool = f.returns === 'Bool';
   const fns = args.map((n) => n.fn);
@@ -492,7 +493,8 @@ function actionPred(c: ActionConstraint): Pred | undefined {
       const uids = c.uids;
       return (env) => {
         const a = env.action;
-        for (const u of uids) if ((a.id === u.id && a.type === u.type) || env.store.isDescendant(a, u)) return true;
+        for (const u of uids)
+          if ((a.id === u.id && a.type === u.type) || env.store.isDescendant(a, u)) return true;
         return false;
       };
     }
@@ -539,7 +541,8 @@ function scopeText(policy: PolicyAst, part: Part): string {
     t.kind === 'entity' ? { kind: 'lit', value: t.uid } : { kind: 'slot', name: t.name };
   if (part === 'action') {
     const c = policy.action;
-    if (c.op === '==') return printExpr({ kind: 'binary', op: '==', left: v, right: { kind: 'lit', value: c.uid } });
+    if (c.op === '==')
+      return printExpr({ kind: 'binary', op: '==', left: v, right: { kind: 'lit', value: c.uid } });
     if (c.op === 'in') {
       const right: Expr = c.list
         ? { kind: 'set', elements: c.uids.map((u) => ({ kind: 'lit', value: u }) as Expr) }
@@ -619,7 +622,14 @@ export function compilePolicy(policy: CompilablePolicy): CompiledPolicy {
           return { id, effect, outcome: 'notApplicable', failed: 'condition', condition: i };
         }
       } catch (e) {
-        return { id, effect, outcome: 'error', failed: 'condition', condition: i, error: messageOf(e) };
+        return {
+          id,
+          effect,
+          outcome: 'error',
+          failed: 'condition',
+          condition: i,
+          error: messageOf(e),
+        };
       }
     }
     return { id, effect, outcome: 'satisfied' };

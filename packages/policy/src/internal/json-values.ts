@@ -58,7 +58,8 @@ function typeAndId(v: unknown, code: BadInputCode, path: string): EntityUID {
   if (typeof type !== 'string' || !isEntityTypeName(type)) {
     fail(code, path, `invalid entity type ${describeValue(type)}`);
   }
-  if (typeof id !== 'string') fail(code, path, `entity id must be a string, got ${describeValue(id)}`);
+  if (typeof id !== 'string')
+    fail(code, path, `entity id must be a string, got ${describeValue(id)}`);
   return new EntityUID(type, id);
 }
 
@@ -194,4 +195,3 @@ export function valueToJson(v: Value): CedarJsonValue {
 export function uidToJson(uid: EntityUID): { type: string; id: string } {
   return { type: uid.type, id: uid.id };
 }
-

@@ -174,7 +174,10 @@ export class PolicyIndex {
     if (ancestors === undefined) {
       const g = get2(this.#byUid, action);
       if (g !== undefined) return g;
-      if (get2(this.#eqAction, action) === undefined && get2(this.#inAction, action) === undefined) {
+      if (
+        get2(this.#eqAction, action) === undefined &&
+        get2(this.#inAction, action) === undefined
+      ) {
         return this.#anyGroup;
       }
       const built = this.#build(action, undefined);
