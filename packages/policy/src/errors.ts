@@ -32,10 +32,6 @@ export const policyErrors = defineErrors('@plinth/policy', {
   E_SCHEMA_PARSE: {
     description: 'A Cedar schema (text or JSON) is malformed; details carry line and column.',
   },
-  E_SCHEMA_VIOLATION: {
-    description:
-      'Policies or entities do not conform to the schema; details.errors lists each with its location.',
-  },
   E_TEST_FILE: { description: 'A policy test file is malformed; the message names the case.' },
   E_UNSUPPORTED: {
     description:
@@ -45,10 +41,6 @@ export const policyErrors = defineErrors('@plinth/policy', {
   E_CONFLICT: {
     description: 'Another writer changed the active policy set first; read again and retry.',
     retryable: true,
-  },
-  E_DRIVER_MISSING: {
-    description:
-      'An optional peer (@plinth/storage) is not installed; the message says what to install.',
   },
   E_CLOSED: { description: 'The object was closed; it accepts no more calls.' },
 });
