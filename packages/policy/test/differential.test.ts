@@ -43,7 +43,10 @@ const sameList = (a: readonly string[], b: readonly string[]): boolean =>
   a.length === b.length && a.every((x, i) => x === b[i]);
 
 /** Per-aspect agreement of one pair of answers. */
-function agreement(ours: Answer, cedar: Answer): { decision: boolean; determining: boolean; errors: boolean } {
+function agreement(
+  ours: Answer,
+  cedar: Answer,
+): { decision: boolean; determining: boolean; errors: boolean } {
   if (ours.kind === 'rejected' || cedar.kind === 'rejected') {
     const same = ours.kind === cedar.kind;
     return { decision: same, determining: same, errors: same };
@@ -62,7 +65,10 @@ function runCase(c: GCase): {
 } {
   const rendered = renderSet(c.set);
   const cedar = cedarAnswers(rendered, c);
-  const ours = Object.fromEntries(ROUTES.map((r) => [r, plinthAnswers(rendered, c, r)])) as Record<Route, Answer[] | undefined>;
+  const ours = Object.fromEntries(ROUTES.map((r) => [r, plinthAnswers(rendered, c, r)])) as Record<
+    Route,
+    Answer[] | undefined
+  >;
   const mismatches: Mismatch[] = [];
   for (const route of ROUTES) {
     const answers = ours[route];
@@ -111,7 +117,15 @@ describe('differential: Plinth vs cedar-wasm 4.13', () => {
     const bump = (m: Map<string, number>, k: string): void => {
       m.set(k, (m.get(k) ?? 0) + 1);
     };
-    const agree = { all: 0, decision: 0, determining: 0, errors: 0, json: 0, jsonSkipped: 0, roundtrip: 0 };
+    const agree = {
+      all: 0,
+      decision: 0,
+      determining: 0,
+      errors: 0,
+      json: 0,
+      jsonSkipped: 0,
+      roundtrip: 0,
+    };
     const mismatches: Mismatch[] = [];
     let total = 0;
     for (const c of fc.sample(arb, { seed: SEED, numRuns: RUNS })) {
@@ -178,18 +192,49 @@ describe('differential: Plinth vs cedar-wasm 4.13', () => {
 
     // Coverage: every operator and extension function, every scope form.
     const scale = RUNS / 2_500;
-    const low = (names: readonly string[], counts: ReadonlyMap<string, number>, min: number): string[] =>
-      names.filter((n) => (counts.get(n) ?? 0) < min * Math.min(1, scale));
-    expect(low([...OPERATORS, 'is-in'], ops, MIN_OCCURRENCES), 'operators generated too rarely').toEqual([]);
-    expect(low([...EXTENSION_CONSTRUCTORS, ...EXTENSION_METHODS], ops, MIN_OCCURRENCES), 'extension functions generated too rarely').toEqual([]);
+    const low = (
+      names: readonly string[],
+      counts: ReadonlyMap<string, number>,
+      min: number,
+    ): string[] => names.filter((n) => (counts.get(n) ?? 0) < min * Math.min(1, scale));
+    expect(
+      low([...OPERATORS, 'is-in'], ops, MIN_OCCURRENCES),
+      'operators generated too rarely',
+    ).toEqual([]);
+    expect(
+      low([...EXTENSION_CONSTRUCTORS, ...EXTENSION_METHODS], ops, MIN_OCCURRENCES),
+      'extension functions generated too rarely',
+    ).toEqual([]);
     const FORMS = [
-      'principal:all', 'principal:==', 'principal:in', 'principal:is', 'principal:is-in',
-      'principal:==-slot', 'principal:in-slot', 'principal:is-in-slot',
-      'resource:all', 'resource:==', 'resource:in', 'resource:is', 'resource:is-in',
-      'resource:==-slot', 'resource:in-slot', 'resource:is-in-slot',
-      'action:all', 'action:==', 'action:in', 'action:in-list',
-      'effect:permit', 'effect:forbid', 'condition:when', 'condition:unless',
-      'annotation:id', 'annotation:bare', 'annotation:value', 'template', 'link',
+      'principal:all',
+      'principal:==',
+      'principal:in',
+      'principal:is',
+      'principal:is-in',
+      'principal:==-slot',
+      'principal:in-slot',
+      'principal:is-in-slot',
+      'resource:all',
+      'resource:==',
+      'resource:in',
+      'resource:is',
+      'resource:is-in',
+      'resource:==-slot',
+      'resource:in-slot',
+      'resource:is-in-slot',
+      'action:all',
+      'action:==',
+      'action:in',
+      'action:in-list',
+      'effect:permit',
+      'effect:forbid',
+      'condition:when',
+      'condition:unless',
+      'annotation:id',
+      'annotation:bare',
+      'annotation:value',
+      'template',
+      'link',
     ];
     expect(low(FORMS, forms, MIN_FORMS), 'policy forms generated too rarely').toEqual([]);
   }, 600_000);

@@ -76,8 +76,10 @@ function check(c: GCase, resourceType: string | undefined): Outcome {
   let allows = 0;
   for (const r of RESOURCES) {
     const allowed =
-      authorizer.isAuthorized({ principal: req.principal, action: req.action, resource: r, context: req.context }, store)
-        .decision === 'allow';
+      authorizer.isAuthorized(
+        { principal: req.principal, action: req.action, resource: r, context: req.context },
+        store,
+      ).decision === 'allow';
     const matched = matchesFilter(filter, new EntityUID(r.type, r.id), store);
     const expected = resourceType === undefined || r.type === resourceType ? allowed : false;
     if (expected) allows++;
@@ -106,9 +108,17 @@ describe('residual filters agree with the authorizer', () => {
     let total = 0;
     // Each set gets one more permit open on principal and action, so that many sets allow some
     // resources and the filter's positive side is exercised, not only `false`.
-    const open = policyArb(false).map((p): GPolicy => ({ ...p, id: 'open', effect: 'permit', principal: { op: 'all' }, action: { op: 'all' } }));
+    const open = policyArb(false).map((p): GPolicy => ({
+      ...p,
+      id: 'open',
+      effect: 'permit',
+      principal: { op: 'all' },
+      action: { op: 'all' },
+    }));
     const arb = fc.tuple(
-      fc.tuple(caseArb(1), open).map(([c, p]): GCase => ({ ...c, set: { ...c.set, policies: [...c.set.policies, p] } })),
+      fc
+        .tuple(caseArb(1), open)
+        .map(([c, p]): GCase => ({ ...c, set: { ...c.set, policies: [...c.set.policies, p] } })),
       fc.option(fc.constantFrom(...ENTITY_TYPES), { freq: 3 }),
     );
     fc.assert(

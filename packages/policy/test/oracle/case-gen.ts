@@ -5,7 +5,13 @@
  */
 import fc from 'fast-check';
 import { entitiesArb, type GEntity } from './entity-gen.js';
-import { batteryArb, DEFAULT_POLICY_OPTIONS, policySetArb, type GPolicySet, type PolicyGenOptions } from './policy-gen.js';
+import {
+  batteryArb,
+  DEFAULT_POLICY_OPTIONS,
+  policySetArb,
+  type GPolicySet,
+  type PolicyGenOptions,
+} from './policy-gen.js';
 import { ACTION_UIDS, ENTITY_UIDS, type Uid } from './universe.js';
 import { contextArb, type JsonValue } from './value-gen.js';
 
@@ -30,13 +36,22 @@ export function requestArb(entities: readonly GEntity[]): fc.Arbitrary<GRequest>
   const someUid = (): fc.Arbitrary<Uid> =>
     stored.length === 0
       ? fc.constantFrom(...ENTITY_UIDS)
-      : fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...stored) }, { weight: 1, arbitrary: fc.constantFrom(...ENTITY_UIDS) });
+      : fc.oneof(
+          { weight: 4, arbitrary: fc.constantFrom(...stored) },
+          { weight: 1, arbitrary: fc.constantFrom(...ENTITY_UIDS) },
+        );
   // Rarely an action as principal or resource, or a non-action as the action (no schema
   // forbids it; both engines must take the request as it is).
-  const party = fc.oneof({ weight: 30, arbitrary: someUid() }, { weight: 1, arbitrary: fc.constantFrom(...ACTION_UIDS) });
+  const party = fc.oneof(
+    { weight: 30, arbitrary: someUid() },
+    { weight: 1, arbitrary: fc.constantFrom(...ACTION_UIDS) },
+  );
   return fc.record({
     principal: party,
-    action: fc.oneof({ weight: 30, arbitrary: fc.constantFrom(...ACTION_UIDS) }, { weight: 1, arbitrary: fc.constantFrom(...ENTITY_UIDS) }),
+    action: fc.oneof(
+      { weight: 30, arbitrary: fc.constantFrom(...ACTION_UIDS) },
+      { weight: 1, arbitrary: fc.constantFrom(...ENTITY_UIDS) },
+    ),
     resource: party,
     context: contextArb,
   });
@@ -46,7 +61,11 @@ export function requestArb(entities: readonly GEntity[]): fc.Arbitrary<GRequest>
  * A case: a policy-set document, or (`batteryPct`% of the time) an expression battery of
  * {@link BATTERY_SIZE} conditions, with a store and `requests` requests.
  */
-export function caseArb(requests: number, opts: PolicyGenOptions = DEFAULT_POLICY_OPTIONS, batteryPct = 0): fc.Arbitrary<GCase> {
+export function caseArb(
+  requests: number,
+  opts: PolicyGenOptions = DEFAULT_POLICY_OPTIONS,
+  batteryPct = 0,
+): fc.Arbitrary<GCase> {
   const sets =
     batteryPct <= 0
       ? policySetArb(opts)

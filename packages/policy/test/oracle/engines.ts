@@ -15,7 +15,12 @@ import { entitiesJson } from './entity-gen.js';
 import type { RenderedSet } from './policy-gen.js';
 
 export type Answer =
-  | { readonly kind: 'ok'; readonly decision: 'allow' | 'deny'; readonly determining: readonly string[]; readonly errors: readonly string[] }
+  | {
+      readonly kind: 'ok';
+      readonly decision: 'allow' | 'deny';
+      readonly determining: readonly string[];
+      readonly errors: readonly string[];
+    }
   | { readonly kind: 'rejected'; readonly message: string };
 
 const sorted = (xs: Iterable<string>): string[] => [...new Set(xs)].sort();
@@ -35,11 +40,18 @@ export function cedarAnswers(rendered: RenderedSet, c: GCase): Answer[] {
   const policies = {
     staticPolicies: rendered.statics,
     templates: rendered.templates,
-    templateLinks: rendered.links.map((l) => ({ templateId: l.templateId, newId: l.newId, values: l.values })),
+    templateLinks: rendered.links.map((l) => ({
+      templateId: l.templateId,
+      newId: l.newId,
+      values: l.values,
+    })),
   };
   const parsed = cedar.preparsePolicySet(PSET_SLOT, policies);
   if (parsed.type === 'failure') {
-    const rejected: Answer = { kind: 'rejected', message: parsed.errors.map((e) => e.message).join('; ') };
+    const rejected: Answer = {
+      kind: 'rejected',
+      message: parsed.errors.map((e) => e.message).join('; '),
+    };
     return c.requests.map(() => rejected);
   }
   return c.requests.map((r): Answer => {
@@ -51,7 +63,8 @@ export function cedarAnswers(rendered: RenderedSet, c: GCase): Answer[] {
       preparsedPolicySetId: PSET_SLOT,
       entities,
     });
-    if (res.type === 'failure') return { kind: 'rejected', message: res.errors.map((e) => e.message).join('; ') };
+    if (res.type === 'failure')
+      return { kind: 'rejected', message: res.errors.map((e) => e.message).join('; ') };
     const d = res.response;
     return {
       kind: 'ok',
@@ -88,11 +101,16 @@ function hasUnsafeNumber(v: unknown): boolean {
 export const ROUTES: readonly Route[] = ['text', 'json', 'roundtrip'];
 
 function buildSet(rendered: RenderedSet, route: Route): PolicySet {
-  const links = rendered.links.map((l) => ({ templateId: l.templateId, newId: l.newId, values: l.values }));
+  const links = rendered.links.map((l) => ({
+    templateId: l.templateId,
+    newId: l.newId,
+    values: l.values,
+  }));
   if (route === 'json') {
     const toJson = (text: string, template: boolean): unknown => {
       const r = template ? cedar.templateToJson(text) : cedar.policyToJson(text);
-      if (r.type === 'failure') throw new Error(`oracle cannot convert: ${r.errors.map((e) => e.message).join('; ')}`);
+      if (r.type === 'failure')
+        throw new Error(`oracle cannot convert: ${r.errors.map((e) => e.message).join('; ')}`);
       if (hasUnsafeNumber(r.json)) throw new RouteNotApplicable();
       return r.json;
     };
@@ -107,7 +125,9 @@ function buildSet(rendered: RenderedSet, route: Route): PolicySet {
   let set = PolicySet.parse(rendered.text);
   for (const l of rendered.links) set = set.link(l.templateId, l.newId, l.values);
   // structuredClone, not JSON text: Longs beyond 2^53 are bigints in `toJson` output.
-  return route === 'text' ? set : PolicySet.fromJson(structuredClone(set.toJson()) as PolicySetJson);
+  return route === 'text'
+    ? set
+    : PolicySet.fromJson(structuredClone(set.toJson()) as PolicySetJson);
 }
 
 /**

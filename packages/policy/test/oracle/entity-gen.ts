@@ -21,7 +21,11 @@ export interface GEntity {
 const uidKey = (u: Uid): string => `${u.type}::${JSON.stringify(u.id)}`;
 
 /** Parents for the entity at `i` of `order`: later entities, and uids from `outside`. */
-function parentsArb(order: readonly Uid[], i: number, outside: readonly Uid[]): fc.Arbitrary<Uid[]> {
+function parentsArb(
+  order: readonly Uid[],
+  i: number,
+  outside: readonly Uid[],
+): fc.Arbitrary<Uid[]> {
   const candidates = [...order.slice(i + 1), ...outside];
   if (candidates.length === 0) return fc.constant([]);
   return fc.subarray(candidates, { maxLength: Math.min(3, candidates.length) }).chain((ps) =>
@@ -30,7 +34,12 @@ function parentsArb(order: readonly Uid[], i: number, outside: readonly Uid[]): 
   );
 }
 
-function groupArb(pool: readonly Uid[], minLength: number, maxLength: number, withData: boolean): fc.Arbitrary<GEntity[]> {
+function groupArb(
+  pool: readonly Uid[],
+  minLength: number,
+  maxLength: number,
+  withData: boolean,
+): fc.Arbitrary<GEntity[]> {
   return fc.shuffledSubarray([...pool], { minLength, maxLength }).chain((order) => {
     const stored = new Set(order.map(uidKey));
     const outside = pool.filter((u) => !stored.has(uidKey(u)));
@@ -47,7 +56,9 @@ function groupArb(pool: readonly Uid[], minLength: number, maxLength: number, wi
       .map((parts) =>
         order.map((uid, i): GEntity => {
           const p = parts[i]!;
-          return p.tags === null ? { uid, attrs: p.attrs, parents: p.parents } : { uid, attrs: p.attrs, parents: p.parents, tags: p.tags };
+          return p.tags === null
+            ? { uid, attrs: p.attrs, parents: p.parents }
+            : { uid, attrs: p.attrs, parents: p.parents, tags: p.tags };
         }),
       );
   });

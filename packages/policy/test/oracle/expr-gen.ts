@@ -40,7 +40,12 @@ export type GExpr =
   | { readonly k: 'var'; readonly name: 'principal' | 'action' | 'resource' | 'context' }
   | { readonly k: 'not' | 'neg' | 'isEmpty'; readonly a: GExpr }
   | { readonly k: 'bin'; readonly op: string; readonly a: GExpr; readonly b: GExpr }
-  | { readonly k: 'method'; readonly name: string; readonly recv: GExpr; readonly args: readonly GExpr[] }
+  | {
+      readonly k: 'method';
+      readonly name: string;
+      readonly recv: GExpr;
+      readonly args: readonly GExpr[];
+    }
   | { readonly k: 'ctor'; readonly name: string; readonly arg: GExpr }
   | { readonly k: 'has'; readonly a: GExpr; readonly path: readonly string[] }
   | { readonly k: 'like'; readonly a: GExpr; readonly pattern: readonly (string | null)[] }
@@ -56,7 +61,8 @@ const METHOD_OPS = new Set(['hasTag', 'getTag', 'contains', 'containsAll', 'cont
 export function renderExpr(e: GExpr): string {
   const p = (x: GExpr): string => {
     const s = renderExpr(x);
-    const bare = (x.k === 'lit' && !s.startsWith('-')) || x.k === 'var' || x.k === 'set' || x.k === 'record';
+    const bare =
+      (x.k === 'lit' && !s.startsWith('-')) || x.k === 'var' || x.k === 'set' || x.k === 'record';
     return bare ? s : `(${s})`;
   };
   switch (e.k) {
@@ -73,7 +79,9 @@ export function renderExpr(e: GExpr): string {
       return `${p(e.a)}.isEmpty()`;
     case 'bin':
       // `hasTag`/`getTag` (and the set methods, when built as binaries) are written as methods.
-      return METHOD_OPS.has(e.op) ? `${p(e.a)}.${e.op}(${renderExpr(e.b)})` : `${p(e.a)} ${e.op} ${p(e.b)}`;
+      return METHOD_OPS.has(e.op)
+        ? `${p(e.a)}.${e.op}(${renderExpr(e.b)})`
+        : `${p(e.a)} ${e.op} ${p(e.b)}`;
     case 'method':
       return `${p(e.recv)}.${e.name}(${e.args.map(renderExpr).join(', ')})`;
     case 'ctor':
@@ -153,7 +161,8 @@ export function collectOps(e: GExpr, out: Map<string, number>): void {
 }
 
 const lit = (text: string): GExpr => ({ k: 'lit', text });
-const litArb = (texts: readonly string[]): fc.Arbitrary<GExpr> => fc.constantFrom(...texts).map(lit);
+const litArb = (texts: readonly string[]): fc.Arbitrary<GExpr> =>
+  fc.constantFrom(...texts).map(lit);
 const strArb = (pool: readonly string[]): fc.Arbitrary<GExpr> =>
   fc.constantFrom(...pool).map((s) => lit(strLit(s)));
 const uidArb: fc.Arbitrary<Uid> = fc.constantFrom(...ENTITY_UIDS, ...ACTION_UIDS);
@@ -164,7 +173,11 @@ function namesOf(table: Readonly<Record<string, Ty>>, ty: Ty): readonly string[]
   return names.length > 0 ? names : Object.keys(table);
 }
 
-const SET_ELEM: Partial<Record<Ty, Ty>> = { SetLong: 'Long', SetString: 'String', SetEntity: 'Entity' };
+const SET_ELEM: Partial<Record<Ty, Ty>> = {
+  SetLong: 'Long',
+  SetString: 'String',
+  SetEntity: 'Entity',
+};
 const SET_TYPES: readonly Ty[] = ['SetLong', 'SetString', 'SetEntity'];
 const ENTITY_VARS = ['principal', 'resource', 'action'] as const;
 
@@ -199,17 +212,32 @@ const EDGE_PAIRS: Readonly<Record<'+' | '-' | '*', readonly (readonly [string, s
 
 /** `x`, or `x` behind an `if` on a variable, so the compiler cannot fold it to a constant. */
 const maybeDynamic = (x: GExpr): fc.Arbitrary<GExpr> =>
-  fc.boolean().map((dyn): GExpr =>
-    dyn
-      ? { k: 'if', c: { k: 'bin', op: '==', a: { k: 'var', name: 'principal' }, b: { k: 'var', name: 'principal' } }, t: x, e: lit('0') }
-      : x,
-  );
+  fc
+    .boolean()
+    .map((dyn): GExpr =>
+      dyn
+        ? {
+            k: 'if',
+            c: {
+              k: 'bin',
+              op: '==',
+              a: { k: 'var', name: 'principal' },
+              b: { k: 'var', name: 'principal' },
+            },
+            t: x,
+            e: lit('0'),
+          }
+        : x,
+    );
 
 const edgeArithmetic: fc.Arbitrary<GExpr> = fc
   .constantFrom<'+' | '-' | '*' | 'neg'>('+', '-', '*', 'neg')
   .chain((op) =>
     op === 'neg'
-      ? fc.constantFrom('-9223372036854775808', '9223372036854775807').chain((v) => maybeDynamic(lit(v))).map((a): GExpr => ({ k: 'neg', a }))
+      ? fc
+          .constantFrom('-9223372036854775808', '9223372036854775807')
+          .chain((v) => maybeDynamic(lit(v)))
+          .map((a): GExpr => ({ k: 'neg', a }))
       : fc
           .constantFrom(...EDGE_PAIRS[op])
           .chain(([a, b]) => fc.tuple(maybeDynamic(lit(a)), maybeDynamic(lit(b))))
@@ -233,7 +261,11 @@ type W = { readonly weight: number; readonly arbitrary: fc.Arbitrary<GExpr> };
  */
 export function exprGenerator(opts: ExprGenOptions = DEFAULT_EXPR_OPTIONS) {
   const memo = new Map<string, fc.Arbitrary<GExpr>>();
-  const extLit = (ctor: string, valid: readonly string[], invalid: readonly string[]): fc.Arbitrary<GExpr> =>
+  const extLit = (
+    ctor: string,
+    valid: readonly string[],
+    invalid: readonly string[],
+  ): fc.Arbitrary<GExpr> =>
     fc
       .oneof(
         { weight: 100 - opts.badLiteralWeight, arbitrary: fc.constantFrom(...valid) },
@@ -248,7 +280,12 @@ export function exprGenerator(opts: ExprGenOptions = DEFAULT_EXPR_OPTIONS) {
         fc.constantFrom(...namesOf(ATTRS, ty)),
         fc.boolean(),
       )
-      .map(([v, name, bracket]) => ({ k: 'attr', a: { k: 'var', name: v }, name, bracket: bracket && name.length % 2 === 0 }));
+      .map(([v, name, bracket]) => ({
+        k: 'attr',
+        a: { k: 'var', name: v },
+        name,
+        bracket: bracket && name.length % 2 === 0,
+      }));
 
   function leaf(ty: Ty): fc.Arbitrary<GExpr> {
     switch (ty) {
@@ -269,7 +306,9 @@ export function exprGenerator(opts: ExprGenOptions = DEFAULT_EXPR_OPTIONS) {
       case 'SetEntity':
         return fc.oneof(
           varAttr(ty),
-          fc.array(leaf(SET_ELEM[ty] ?? 'Long'), { maxLength: 3 }).map((items): GExpr => ({ k: 'set', items })),
+          fc
+            .array(leaf(SET_ELEM[ty] ?? 'Long'), { maxLength: 3 })
+            .map((items): GExpr => ({ k: 'set', items })),
         );
       case 'Record':
         return fc.oneof(
@@ -282,9 +321,15 @@ export function exprGenerator(opts: ExprGenOptions = DEFAULT_EXPR_OPTIONS) {
       case 'ipaddr':
         return fc.oneof(extLit('ip', IPS_VALID, IPS_INVALID), varAttr('ipaddr'));
       case 'datetime':
-        return fc.oneof(extLit('datetime', DATETIMES_VALID, DATETIMES_INVALID), varAttr('datetime'));
+        return fc.oneof(
+          extLit('datetime', DATETIMES_VALID, DATETIMES_INVALID),
+          varAttr('datetime'),
+        );
       case 'duration':
-        return fc.oneof(extLit('duration', DURATIONS_VALID, DURATIONS_INVALID), varAttr('duration'));
+        return fc.oneof(
+          extLit('duration', DURATIONS_VALID, DURATIONS_INVALID),
+          varAttr('duration'),
+        );
     }
   }
 
@@ -315,7 +360,9 @@ export function exprGenerator(opts: ExprGenOptions = DEFAULT_EXPR_OPTIONS) {
     const bin = (op: string, a: Ty, b: Ty): fc.Arbitrary<GExpr> =>
       fc.tuple(s(a), s(b)).map(([x, y]): GExpr => ({ k: 'bin', op, a: x, b: y }));
     const method = (name: string, recv: Ty, ...args: Ty[]): fc.Arbitrary<GExpr> =>
-      fc.tuple(s(recv), ...args.map(s)).map(([r, ...as]): GExpr => ({ k: 'method', name, recv: r, args: as }));
+      fc
+        .tuple(s(recv), ...args.map(s))
+        .map(([r, ...as]): GExpr => ({ k: 'method', name, recv: r, args: as }));
     const attrOf = (objTy: 'Entity' | 'Record'): fc.Arbitrary<GExpr> => {
       const table = objTy === 'Entity' ? ATTRS : { ...ATTRS, ...RECORD_FIELDS };
       return fc
@@ -326,7 +373,13 @@ export function exprGenerator(opts: ExprGenOptions = DEFAULT_EXPR_OPTIONS) {
       .tuple(s('Bool'), s(ty), s(ty))
       .map(([c, t, e]): GExpr => ({ k: 'if', c, t, e }));
     const getTag = fc
-      .tuple(s('Entity'), fc.oneof({ weight: 9, arbitrary: strArb(namesOf(TAGS, ty)) }, { weight: 1, arbitrary: s('String') }))
+      .tuple(
+        s('Entity'),
+        fc.oneof(
+          { weight: 9, arbitrary: strArb(namesOf(TAGS, ty)) },
+          { weight: 1, arbitrary: s('String') },
+        ),
+      )
       .map(([a, b]): GExpr => ({ k: 'bin', op: 'getTag', a, b }));
     const ctorFrom = (name: string): fc.Arbitrary<GExpr> =>
       s('String').map((arg): GExpr => ({ k: 'ctor', name, arg }));
@@ -341,52 +394,106 @@ export function exprGenerator(opts: ExprGenOptions = DEFAULT_EXPR_OPTIONS) {
       case 'Bool': {
         add(4, bin('&&', 'Bool', 'Bool'));
         add(4, bin('||', 'Bool', 'Bool'));
-        add(3, s('Bool').map((a): GExpr => ({ k: 'not', a })));
+        add(
+          3,
+          s('Bool').map((a): GExpr => ({ k: 'not', a })),
+        );
         const anyTy = fc.constantFrom(...ALL_TYPES);
-        for (const op of ['==', '!=']) add(3, anyTy.chain((t) => bin(op, t, t)));
+        for (const op of ['==', '!='])
+          add(
+            3,
+            anyTy.chain((t) => bin(op, t, t)),
+          );
         for (const op of ['<', '<=', '>', '>=']) {
-          add(2, fc.constantFrom<Ty>('Long', 'Long', 'Long', 'datetime', 'duration', 'datetime', 'duration', 'decimal', 'String').chain((t) => bin(op, t, t)));
+          add(
+            2,
+            fc
+              .constantFrom<Ty>(
+                'Long',
+                'Long',
+                'Long',
+                'datetime',
+                'duration',
+                'datetime',
+                'duration',
+                'decimal',
+                'String',
+              )
+              .chain((t) => bin(op, t, t)),
+          );
         }
         // Hierarchy tests on the request's entities against literal uids (likely ancestors).
-        const party = fc.constantFrom<GExpr>({ k: 'var', name: 'principal' }, { k: 'var', name: 'resource' }, { k: 'var', name: 'action' });
-        add(3, fc.tuple(party, uidArb).map(([a, u]): GExpr => ({ k: 'bin', op: 'in', a, b: lit(uidLit(u)) })));
+        const party = fc.constantFrom<GExpr>(
+          { k: 'var', name: 'principal' },
+          { k: 'var', name: 'resource' },
+          { k: 'var', name: 'action' },
+        );
+        add(
+          3,
+          fc
+            .tuple(party, uidArb)
+            .map(([a, u]): GExpr => ({ k: 'bin', op: 'in', a, b: lit(uidLit(u)) })),
+        );
         add(
           3,
           fc
             .tuple(party, fc.array(uidArb, { minLength: 1, maxLength: 4 }))
-            .map(([a, us]): GExpr => ({ k: 'bin', op: 'in', a, b: { k: 'set', items: us.map((u) => lit(uidLit(u))) } })),
+            .map(([a, us]): GExpr => ({
+              k: 'bin',
+              op: 'in',
+              a,
+              b: { k: 'set', items: us.map((u) => lit(uidLit(u))) },
+            })),
         );
         // Datetime and duration results compared, so their arithmetic decides something.
         add(
           3,
           fc
-            .tuple(fc.constantFrom<Ty>('datetime', 'duration'), fc.constantFrom('==', '!=', '<', '<='))
+            .tuple(
+              fc.constantFrom<Ty>('datetime', 'duration'),
+              fc.constantFrom('==', '!=', '<', '<='),
+            )
             .chain(([t, op]) => bin(op, t, t)),
         );
         // Identities over one shared value: each side alone rarely decides anything, the two
         // together check that datetime and duration arithmetic agree with each other.
-        const m = (name: string, recv: GExpr, ...args: GExpr[]): GExpr => ({ k: 'method', name, recv, args });
+        const m = (name: string, recv: GExpr, ...args: GExpr[]): GExpr => ({
+          k: 'method',
+          name,
+          recv,
+          args,
+        });
         const rel = (op: string, a: GExpr, b: GExpr): GExpr => ({ k: 'bin', op, a, b });
         add(
           3,
-          fc.tuple(s('datetime'), fc.nat(3)).map(([x, i]): GExpr =>
-            [
-              rel('<=', m('toDate', x), x),
-              rel('==', m('offset', m('toDate', x), m('toTime', x)), x),
-              rel('==', m('durationSince', x, m('toDate', x)), m('toTime', x)),
-              rel('<', m('toTime', x), m('toTime', m('offset', m('toDate', x), lit('duration("1d")')))),
-            ][i]!,
-          ),
+          fc
+            .tuple(s('datetime'), fc.nat(3))
+            .map(
+              ([x, i]): GExpr =>
+                [
+                  rel('<=', m('toDate', x), x),
+                  rel('==', m('offset', m('toDate', x), m('toTime', x)), x),
+                  rel('==', m('durationSince', x, m('toDate', x)), m('toTime', x)),
+                  rel(
+                    '<',
+                    m('toTime', x),
+                    m('toTime', m('offset', m('toDate', x), lit('duration("1d")'))),
+                  ),
+                ][i]!,
+            ),
         );
         add(
           1,
-          fc.tuple(s('duration'), fc.nat(2)).map(([x, i]): GExpr =>
-            [
-              rel('<=', m('toDays', x), m('toHours', x)),
-              rel('==', m('toSeconds', x), m('toMilliseconds', x)),
-              rel('>=', m('toMinutes', x), m('toHours', x)),
-            ][i]!,
-          ),
+          fc
+            .tuple(s('duration'), fc.nat(2))
+            .map(
+              ([x, i]): GExpr =>
+                [
+                  rel('<=', m('toDays', x), m('toHours', x)),
+                  rel('==', m('toSeconds', x), m('toMilliseconds', x)),
+                  rel('>=', m('toMinutes', x), m('toHours', x)),
+                ][i]!,
+            ),
         );
         // Overflow (and its absence at the bounds), where a Bool is needed.
         add(
@@ -404,7 +511,10 @@ export function exprGenerator(opts: ExprGenOptions = DEFAULT_EXPR_OPTIONS) {
               fc.oneof(s('Entity'), s('Record')),
               fc.oneof(
                 fc.constantFrom(...ATTR_NAMES, ...RECORD_FIELD_NAMES, 'nope').map((n) => [n]),
-                fc.tuple(fc.constantFrom('profile', 'owner', 'nope'), fc.constantFrom(...RECORD_FIELD_NAMES, 'name')),
+                fc.tuple(
+                  fc.constantFrom('profile', 'owner', 'nope'),
+                  fc.constantFrom(...RECORD_FIELD_NAMES, 'name'),
+                ),
               ),
             )
             .map(([a, path]): GExpr => ({ k: 'has', a, path })),
@@ -412,7 +522,12 @@ export function exprGenerator(opts: ExprGenOptions = DEFAULT_EXPR_OPTIONS) {
         add(
           3,
           fc
-            .tuple(s('String'), fc.array(fc.oneof(fc.constantFrom(...LIKE_CHUNKS), fc.constant(null)), { maxLength: 4 }))
+            .tuple(
+              s('String'),
+              fc.array(fc.oneof(fc.constantFrom(...LIKE_CHUNKS), fc.constant(null)), {
+                maxLength: 4,
+              }),
+            )
             .map(([a, pattern]): GExpr => ({ k: 'like', a, pattern })),
         );
         add(
@@ -423,22 +538,34 @@ export function exprGenerator(opts: ExprGenOptions = DEFAULT_EXPR_OPTIONS) {
               fc.constantFrom(...ENTITY_TYPES, 'Action', 'App::Action'),
               fc.option(fc.oneof(s('Entity'), s('SetEntity')), { freq: 2 }),
             )
-            .map(([a, type, inE]): GExpr => (inE ? { k: 'is', a, type, in: inE } : { k: 'is', a, type })),
+            .map(([a, type, inE]): GExpr =>
+              inE ? { k: 'is', a, type, in: inE } : { k: 'is', a, type },
+            ),
         );
         for (const setTy of SET_TYPES) {
           add(1, method('contains', setTy, SET_ELEM[setTy] ?? 'Long'));
           add(1, method('containsAll', setTy, setTy));
           add(1, method('containsAny', setTy, setTy));
-          add(1, s(setTy).map((a): GExpr => ({ k: 'isEmpty', a })));
+          add(
+            1,
+            s(setTy).map((a): GExpr => ({ k: 'isEmpty', a })),
+          );
         }
         add(
           3,
           fc
-            .tuple(s('Entity'), fc.oneof({ weight: 9, arbitrary: strArb([...TAG_NAMES, 'nope']) }, { weight: 1, arbitrary: s('String') }))
+            .tuple(
+              s('Entity'),
+              fc.oneof(
+                { weight: 9, arbitrary: strArb([...TAG_NAMES, 'nope']) },
+                { weight: 1, arbitrary: s('String') },
+              ),
+            )
             .map(([a, b]): GExpr => ({ k: 'bin', op: 'hasTag', a, b })),
         );
         add(2, getTag);
-        for (const m of ['isIpv4', 'isIpv6', 'isLoopback', 'isMulticast']) add(1, method(m, 'ipaddr'));
+        for (const m of ['isIpv4', 'isIpv6', 'isLoopback', 'isMulticast'])
+          add(1, method(m, 'ipaddr'));
         add(2, method('isInRange', 'ipaddr', 'ipaddr'));
         for (const m of ['lessThan', 'lessThanOrEqual', 'greaterThan', 'greaterThanOrEqual']) {
           add(1, method(m, 'decimal', 'decimal'));
@@ -449,10 +576,14 @@ export function exprGenerator(opts: ExprGenOptions = DEFAULT_EXPR_OPTIONS) {
       }
       case 'Long':
         for (const op of ['+', '-', '*']) add(4, bin(op, 'Long', 'Long'));
-        add(2, s('Long').map((a): GExpr => ({ k: 'neg', a })));
+        add(
+          2,
+          s('Long').map((a): GExpr => ({ k: 'neg', a })),
+        );
         add(3, edgeArithmetic);
         add(1, getTag);
-        for (const m of ['toMilliseconds', 'toSeconds', 'toMinutes', 'toHours', 'toDays']) add(1, method(m, 'duration'));
+        for (const m of ['toMilliseconds', 'toSeconds', 'toMinutes', 'toHours', 'toDays'])
+          add(1, method(m, 'duration'));
         add(2, attrOf('Entity'));
         add(2, attrOf('Record'));
         break;
@@ -468,18 +599,28 @@ export function exprGenerator(opts: ExprGenOptions = DEFAULT_EXPR_OPTIONS) {
       case 'SetLong':
       case 'SetString':
       case 'SetEntity':
-        add(3, fc.array(s(SET_ELEM[ty] ?? 'Long'), { maxLength: 3 }).map((items): GExpr => ({ k: 'set', items })));
+        add(
+          3,
+          fc
+            .array(s(SET_ELEM[ty] ?? 'Long'), { maxLength: 3 })
+            .map((items): GExpr => ({ k: 'set', items })),
+        );
         add(1, attrOf('Entity'));
         break;
       case 'Record':
         add(
           3,
           fc
-            .uniqueArray(fc.constantFrom(...RECORD_FIELD_NAMES, 'name', 'full name'), { maxLength: 3 })
+            .uniqueArray(fc.constantFrom(...RECORD_FIELD_NAMES, 'name', 'full name'), {
+              maxLength: 3,
+            })
             .chain((names) =>
-              fc.tuple(...names.map((n) => s(RECORD_FIELDS[n] ?? ATTRS[n] ?? 'String'))).map(
-                (vals): GExpr => ({ k: 'record', fields: names.map((n, i) => [n, vals[i] ?? lit('1')] as const) }),
-              ),
+              fc
+                .tuple(...names.map((n) => s(RECORD_FIELDS[n] ?? ATTRS[n] ?? 'String')))
+                .map((vals): GExpr => ({
+                  k: 'record',
+                  fields: names.map((n, i) => [n, vals[i] ?? lit('1')] as const),
+                })),
             ),
         );
         add(2, attrOf('Entity'));

@@ -10,7 +10,13 @@
  */
 import fc from 'fast-check';
 import { strLit, uidLit } from './cedar-text.js';
-import { collectOps, exprGenerator, renderExpr, type ExprGenOptions, type GExpr } from './expr-gen.js';
+import {
+  collectOps,
+  exprGenerator,
+  renderExpr,
+  type ExprGenOptions,
+  type GExpr,
+} from './expr-gen.js';
 import { ACTION_UIDS, ENTITY_TYPES, ENTITY_UIDS, type Uid } from './universe.js';
 
 export type GTarget = { readonly uid: Uid } | { readonly slot: '?principal' | '?resource' };
@@ -80,21 +86,27 @@ function actionText(s: GActionScope): string {
     case '==':
       return `action == ${uidLit(s.uid)}`;
     case 'in':
-      return s.list ? `action in [${s.uids.map(uidLit).join(', ')}]` : `action in ${uidLit(s.uids[0]!)}`;
+      return s.list
+        ? `action in [${s.uids.map(uidLit).join(', ')}]`
+        : `action in ${uidLit(s.uids[0]!)}`;
   }
 }
 
 /** True when the policy's scope has a slot (it is a template). */
 export function isTemplate(p: GPolicy): boolean {
   const slotted = (s: GScope): boolean =>
-    s.op === '==' || s.op === 'in' ? 'slot' in s.target : s.op === 'is' && s.in !== undefined && 'slot' in s.in;
+    s.op === '==' || s.op === 'in'
+      ? 'slot' in s.target
+      : s.op === 'is' && s.in !== undefined && 'slot' in s.in;
   return slotted(p.principal) || slotted(p.resource);
 }
 
 /** Slots a template uses. */
 export function slotsOf(p: GPolicy): { principal: boolean; resource: boolean } {
   const has = (s: GScope): boolean =>
-    (s.op === '==' || s.op === 'in') && 'slot' in s.target ? true : s.op === 'is' && s.in !== undefined && 'slot' in s.in;
+    (s.op === '==' || s.op === 'in') && 'slot' in s.target
+      ? true
+      : s.op === 'is' && s.in !== undefined && 'slot' in s.in;
   return { principal: has(p.principal), resource: has(p.resource) };
 }
 
@@ -142,8 +154,10 @@ export function renderSet(set: GPolicySet): RenderedSet {
   });
   const links = set.links.map((l, i) => {
     const values: Record<string, { type: string; id: string }> = {};
-    if (l.principal !== undefined) values['?principal'] = { type: l.principal.type, id: l.principal.id };
-    if (l.resource !== undefined) values['?resource'] = { type: l.resource.type, id: l.resource.id };
+    if (l.principal !== undefined)
+      values['?principal'] = { type: l.principal.type, id: l.principal.id };
+    if (l.resource !== undefined)
+      values['?resource'] = { type: l.resource.type, id: l.resource.id };
     return { templateId: policyIdAt(set, l.template), newId: linkId(i), values };
   });
   return { text: texts.join('\n\n'), statics, templates, links };
@@ -160,7 +174,10 @@ export function countForms(set: GPolicySet, out: Map<string, number>): void {
     out.set(k, (out.get(k) ?? 0) + 1);
   };
   const scope = (v: string, s: GScope): void => {
-    if (s.op === 'is') bump(`${v}:${s.in === undefined ? 'is' : 'is-in'}${s.in !== undefined && 'slot' in s.in ? '-slot' : ''}`);
+    if (s.op === 'is')
+      bump(
+        `${v}:${s.in === undefined ? 'is' : 'is-in'}${s.in !== undefined && 'slot' in s.in ? '-slot' : ''}`,
+      );
     else if (s.op === 'all') bump(`${v}:all`);
     else bump(`${v}:${s.op}${'slot' in s.target ? '-slot' : ''}`);
   };
@@ -182,11 +199,17 @@ export function countForms(set: GPolicySet, out: Map<string, number>): void {
 
 const entityUid = fc.constantFrom(...ENTITY_UIDS);
 /** Scope targets: mostly principals/resources, sometimes an action uid. */
-const scopeUid = fc.oneof({ weight: 9, arbitrary: entityUid }, { weight: 1, arbitrary: fc.constantFrom(...ACTION_UIDS) });
+const scopeUid = fc.oneof(
+  { weight: 9, arbitrary: entityUid },
+  { weight: 1, arbitrary: fc.constantFrom(...ACTION_UIDS) },
+);
 const actionUid = fc.constantFrom(...ACTION_UIDS);
 const entityType = fc.constantFrom(...ENTITY_TYPES, ...ENTITY_TYPES, 'Action', 'Nope::Type');
 /** Action scope uids: actions, and rarely a non-action (both engines must reject the policy). */
-const actionScopeUid = fc.oneof({ weight: 1000, arbitrary: actionUid }, { weight: 1, arbitrary: entityUid });
+const actionScopeUid = fc.oneof(
+  { weight: 1000, arbitrary: actionUid },
+  { weight: 1, arbitrary: entityUid },
+);
 
 function scopeArb(slot: '?principal' | '?resource' | null): fc.Arbitrary<GScope> {
   const target: fc.Arbitrary<GTarget> =
@@ -209,7 +232,10 @@ function scopeArb(slot: '?principal' | '?resource' | null): fc.Arbitrary<GScope>
 const actionScopeArb: fc.Arbitrary<GActionScope> = fc.oneof(
   { weight: 6, arbitrary: fc.constant<GActionScope>({ op: 'all' }) },
   { weight: 3, arbitrary: actionScopeUid.map((uid): GActionScope => ({ op: '==', uid })) },
-  { weight: 2, arbitrary: actionScopeUid.map((uid): GActionScope => ({ op: 'in', uids: [uid], list: false })) },
+  {
+    weight: 2,
+    arbitrary: actionScopeUid.map((uid): GActionScope => ({ op: 'in', uids: [uid], list: false })),
+  },
   {
     weight: 2,
     arbitrary: fc
@@ -223,7 +249,11 @@ const annotationsArb = fc
   .uniqueArray(fc.constantFrom(...ANNOTATION_NAMES), { maxLength: 2 })
   .chain((names) =>
     fc
-      .tuple(...names.map(() => fc.option(fc.constantFrom('', 'x', 'needs "review"', 'ü\\n'), { freq: 3 })))
+      .tuple(
+        ...names.map(() =>
+          fc.option(fc.constantFrom('', 'x', 'needs "review"', 'ü\\n'), { freq: 3 }),
+        ),
+      )
       .map((vals) => names.map((n, i) => [n, vals[i] ?? null] as const)),
   );
 
@@ -238,19 +268,24 @@ export interface PolicyGenOptions {
 export const DEFAULT_POLICY_OPTIONS: PolicyGenOptions = { depth: 4, maxPolicies: 5 };
 
 /** One policy (a template when `template` is set: its scope gets one or two slots). */
-export function policyArb(template: boolean, opts: PolicyGenOptions = DEFAULT_POLICY_OPTIONS): fc.Arbitrary<Omit<GPolicy, 'id'>> {
+export function policyArb(
+  template: boolean,
+  opts: PolicyGenOptions = DEFAULT_POLICY_OPTIONS,
+): fc.Arbitrary<Omit<GPolicy, 'id'>> {
   const gen = exprGenerator(opts.expr);
   const condition: fc.Arbitrary<GCondition> = fc.record({
     kind: fc.constantFrom<'when' | 'unless'>('when', 'when', 'unless'),
     body: fc.integer({ min: 0, max: opts.depth }).chain((d) => gen('Bool', d)),
   });
   const scopes: fc.Arbitrary<[GScope, GScope]> = template
-    ? fc.constantFrom('p', 'r', 'pr').chain((which) =>
-        fc.tuple(
-          which.includes('p') ? scopeArb('?principal') : scopeArb(null),
-          which.includes('r') ? scopeArb('?resource') : scopeArb(null),
-        ),
-      )
+    ? fc
+        .constantFrom('p', 'r', 'pr')
+        .chain((which) =>
+          fc.tuple(
+            which.includes('p') ? scopeArb('?principal') : scopeArb(null),
+            which.includes('r') ? scopeArb('?resource') : scopeArb(null),
+          ),
+        )
     : fc.tuple(scopeArb(null), scopeArb(null));
   return fc
     .record({
@@ -269,36 +304,42 @@ export function policyArb(template: boolean, opts: PolicyGenOptions = DEFAULT_PO
  * the conditions that hold and the erroring policies the conditions that raise an error, so
  * one request checks the three-valued result of every expression of the battery.
  */
-export function batteryArb(size: number, opts: PolicyGenOptions = DEFAULT_POLICY_OPTIONS): fc.Arbitrary<GPolicySet> {
+export function batteryArb(
+  size: number,
+  opts: PolicyGenOptions = DEFAULT_POLICY_OPTIONS,
+): fc.Arbitrary<GPolicySet> {
   const gen = exprGenerator(opts.expr);
   const cond = fc.record({
     kind: fc.constantFrom<'when' | 'unless'>('when', 'when', 'when', 'unless'),
     body: fc.integer({ min: 1, max: opts.depth }).chain((d) => gen('Bool', d)),
   });
-  return fc.array(cond, { minLength: size, maxLength: size }).map(
-    (conds): GPolicySet => ({
-      policies: conds.map((c, i) => ({
-        effect: 'permit',
-        annotations: [],
-        id: `e${i}`,
-        principal: { op: 'all' },
-        action: { op: 'all' },
-        resource: { op: 'all' },
-        conditions: [c],
-      })),
-      links: [],
-    }),
-  );
+  return fc.array(cond, { minLength: size, maxLength: size }).map((conds): GPolicySet => ({
+    policies: conds.map((c, i) => ({
+      effect: 'permit',
+      annotations: [],
+      id: `e${i}`,
+      principal: { op: 'all' },
+      action: { op: 'all' },
+      resource: { op: 'all' },
+      conditions: [c],
+    })),
+    links: [],
+  }));
 }
 
 /** A policy-set document: static policies and templates in random order, links to templates. */
-export function policySetArb(opts: PolicyGenOptions = DEFAULT_POLICY_OPTIONS): fc.Arbitrary<GPolicySet> {
+export function policySetArb(
+  opts: PolicyGenOptions = DEFAULT_POLICY_OPTIONS,
+): fc.Arbitrary<GPolicySet> {
   const entry = fc.oneof(
     { weight: 5, arbitrary: policyArb(false, opts) },
     { weight: 1, arbitrary: policyArb(true, opts) },
   );
   return fc
-    .tuple(fc.array(entry, { minLength: 1, maxLength: opts.maxPolicies }), fc.array(fc.boolean(), { maxLength: opts.maxPolicies }))
+    .tuple(
+      fc.array(entry, { minLength: 1, maxLength: opts.maxPolicies }),
+      fc.array(fc.boolean(), { maxLength: opts.maxPolicies }),
+    )
     .map(([ps, withId]) =>
       // `@id`s are unique and never look like a positional id.
       ps.map((p, i): GPolicy => ({ ...p, id: withId[i] === true ? `id-${i}` : null })),

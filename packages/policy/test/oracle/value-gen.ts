@@ -22,11 +22,7 @@ import {
 
 /** A Cedar JSON value (what both engines accept as attribute, tag and context data). */
 export type JsonValue =
-  | boolean
-  | number
-  | string
-  | readonly JsonValue[]
-  | { readonly [key: string]: JsonValue };
+  boolean | number | string | readonly JsonValue[] | { readonly [key: string]: JsonValue };
 
 export const uidJson = (u: Uid): JsonValue => ({ __entity: { type: u.type, id: u.id } });
 
@@ -94,7 +90,9 @@ export function jsonRecordOver(
   return fc
     .tuple(
       ...names.map((n) =>
-        fc.option(jsonValueNear(table[n] ?? 'String'), { freq: Math.max(2, Math.round(100 / (100 - presentPct))) }),
+        fc.option(jsonValueNear(table[n] ?? 'String'), {
+          freq: Math.max(2, Math.round(100 / (100 - presentPct))),
+        }),
       ),
     )
     .map((vals) => {
