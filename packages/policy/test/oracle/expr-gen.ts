@@ -212,23 +212,21 @@ const EDGE_PAIRS: Readonly<Record<'+' | '-' | '*', readonly (readonly [string, s
 
 /** `x`, or `x` behind an `if` on a variable, so the compiler cannot fold it to a constant. */
 const maybeDynamic = (x: GExpr): fc.Arbitrary<GExpr> =>
-  fc
-    .boolean()
-    .map((dyn): GExpr =>
-      dyn
-        ? {
-            k: 'if',
-            c: {
-              k: 'bin',
-              op: '==',
-              a: { k: 'var', name: 'principal' },
-              b: { k: 'var', name: 'principal' },
-            },
-            t: x,
-            e: lit('0'),
-          }
-        : x,
-    );
+  fc.boolean().map((dyn): GExpr =>
+    dyn
+      ? {
+          k: 'if',
+          c: {
+            k: 'bin',
+            op: '==',
+            a: { k: 'var', name: 'principal' },
+            b: { k: 'var', name: 'principal' },
+          },
+          t: x,
+          e: lit('0'),
+        }
+      : x,
+  );
 
 const edgeArithmetic: fc.Arbitrary<GExpr> = fc
   .constantFrom<'+' | '-' | '*' | 'neg'>('+', '-', '*', 'neg')
