@@ -490,7 +490,15 @@ export default defineSuite({
       return Number(process.hrtime.bigint() - t0) / 1000 / total;
     };
     const small = perDecision(10);
+    const base = perDecision(100);
     const large = perDecision(10_000);
+    out.push({
+      name: 'scaling: per-decision time at 10,000 policies / at 100 (same 100 + grants)',
+      value: large / base,
+      unit: '×',
+      target: { max: 2 },
+      note: `${base.toFixed(3)} µs at 100 policies, ${large.toFixed(3)} µs at 10,000`,
+    });
     out.push({
       name: 'scaling: per-decision time at 10,000 policies / at 10',
       value: large / small,

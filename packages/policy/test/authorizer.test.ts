@@ -1,0 +1,101 @@
+import { TypedEmitter, isPlinthError } from '@plinth/core';
+import { describe, expect, it } from 'vitest';
+import {
+  Authorizer,
+  EntityStore,
+  PolicySet,
+  isAuthorized,
+  type PolicyEvents,
+} from '../src/index.js';
+
+const request = (action: string, context: Record<string, never> | object = {}) => ({
+  principal: { type: 'User', id: 'ada' },
+  action: { type: 'Action', id: action },
+  resource: { type: 'Doc', id: 'd' },
+  context: context as never,
+});
+
+describe('Authorizer', () => {
+  it('swaps atomically: under interleaved swaps every decision comes wholly from one set', async () => {
+    // Set A allows through a1 and a2; set B denies through b1 and b2 — never a mixture.
+    const a = PolicySet.parse(
+      '@id("a1") permit(principal, action, resource); @id("a2") permit(principal, action == Action::"read", resource);',
+    );
+    const b = PolicySet.parse(
+      '@id("b1") permit(principal, action, resource); @id("b2") forbid(principal, action == Action::"read", resource);',
+    );
+    const emitter = new TypedEmitter<PolicyEvents>();
+    const swaps: string[] = [];
+    emitter.on('policies:swapped', (e) => swaps.push(e.to));
+    const authorizer = new Authorizer({ policies: a, emitter });
+    const seen = new Set<string>();
+    const readers = Array.from({ length: 4 }, async () => {
+      for (let i = 0; i < 2_000; i++) {
+        const r = authorizer.isAuthorized(request('read'));
+        seen.add(`${r.decision}:${r.determining.join(',')}`);
+        if (i % 50 === 0) await new Promise((resolve) => setImmediate(resolve));
+      }
+    });
+    const writer = (async () => {
+      for (let i = 0; i < 200; i++) {
+        authorizer.swap(i % 2 === 0 ? b : a);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    })();
+    await Promise.all([...readers, writer]);
+    expect([...seen].sort()).toEqual(['allow:a1,a2', 'deny:b2']);
+    expect(swaps).toHaveLength(200);
+    expect(authorizer.policies).toBe(a);
+  });
+
+  it('reports evaluation errors per policy and never throws for them; malformed requests are typed errors', () => {
+    const set = PolicySet.parse(
+      '@id("overflow") permit(principal, action, resource) when { 9223372036854775807 + context.n > 0 };\n' +
+        '@id("ok") permit(principal, action, resource) when { context has n };',
+    );
+    const r = isAuthorized(request('read', { n: 1 }), set);
+    expect(r).toMatchObject({ decision: 'allow', determining: ['ok'] });
+    expect(r.errors.map((e) => e.policyId)).toEqual(['overflow']);
+    const bad = [
+      { ...request('read'), principal: 'not a uid' },
+      { ...request('read'), resource: { type: 'Doc' } },
+      { ...request('read'), context: { x: 1.5 } },
+      { ...request('read'), context: [] },
+      null,
+    ];
+    for (const b of bad) {
+      let caught: unknown;
+      try {
+        isAuthorized(b as never, set);
+      } catch (e) {
+        caught = e;
+      }
+      expect(isPlinthError(caught, 'E_INVALID_REQUEST'), JSON.stringify(b)).toBe(true);
+    }
+  });
+
+  it('explains denials with the near-miss permits and the first condition that failed', () => {
+    const set = PolicySet.parse(`
+      @id("owner") permit(principal, action == Action::"edit", resource) when { resource.owner == principal } when { context.mfa };
+      @id("admins") permit(principal in Group::"admins", action, resource);
+    `);
+    const entities = EntityStore.fromJson([
+      {
+        uid: { type: 'Doc', id: 'd' },
+        attrs: { owner: { __entity: { type: 'User', id: 'ada' } } },
+      },
+    ]);
+    const authorizer = new Authorizer({ policies: set, entities });
+    const r = authorizer.isAuthorized(request('edit', { mfa: false }));
+    expect(r.decision).toBe('deny');
+    expect(r.nearMisses?.[0]).toMatchObject({
+      policyId: 'owner',
+      failed: 'condition',
+      condition: 1,
+      text: 'context.mfa',
+    });
+    const quiet = new Authorizer({ policies: set, entities, explain: false });
+    expect(quiet.isAuthorized(request('edit', { mfa: false })).nearMisses).toBeUndefined();
+    expect(quiet.isAuthorized(request('edit', { mfa: true })).determining).toEqual(['owner']);
+  });
+});
