@@ -1,3 +1,4 @@
+import { isPlinthError } from '@plinth/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { BinaryOp, Expr, PatternElem } from '../src/internal/ast.js';
@@ -184,12 +185,25 @@ describe('printExpr', () => {
   });
 });
 
+function parseOrSkip(text: string): ReturnType<typeof parsePolicies> | undefined {
+  try {
+    return parsePolicies(text);
+  } catch (e) {
+    if (isPlinthError(e, 'E_PARSE')) return undefined;
+    throw e;
+  }
+}
+
 describe('printPolicy', () => {
   it('prints every generated policy and template back to the same AST', () => {
     fc.assert(
       fc.property(policySetArb(), (set) => {
         for (const p of set.policies) {
-          const ast = parsePolicies(renderPolicy(p))[0]!.ast;
+          // The generator also writes policies both engines reject (an action scope on a
+          // non-action type); the differential suite checks the rejection, this test skips them.
+          const parsed = parseOrSkip(renderPolicy(p));
+          if (parsed === undefined) continue;
+          const ast = parsed[0]!.ast;
           const printed = printPolicy(ast);
           expect(strip(parsePolicies(printed)[0]!.ast), printed).toEqual(strip(ast));
         }
