@@ -1,0 +1,80 @@
+/**
+ * Small helpers the credential components (API keys, TOTP, recovery codes) share: principal id
+ * checks, option checks for stores, and an audit hand-off that never lets a secret through.
+ */
+import { checkName, isPlinthError } from '@plinth/core';
+import type { Store } from '@plinth/storage';
+import { accessErrors } from '../errors.js';
+import { DEFAULT_ACCESS_LIMITS } from '../options.js';
+import type { AuditRecordInput, AuditSink } from '../types.js';
+
+export const PACKAGE = '@plinth/access';
+
+/** A principal id under the one name policy, or `E_INVALID_NAME` (typed, from this package). */
+export function checkPrincipalId(value: unknown): string {
+  return checkName(value, {
+    what: 'principal id',
+    package: PACKAGE,
+    maxLength: DEFAULT_ACCESS_LIMITS.maxNameLength,
+  });
+}
+
+/** Throws `E_INVALID_OPTION` naming `store` unless it looks like a `@plinth/storage` Store. */
+export function checkStoreOption(owner: string, store: unknown): Store {
+  const s = store as Partial<Store> | null;
+  if (
+    typeof s !== 'object' ||
+    s === null ||
+    typeof s.transaction !== 'function' ||
+    typeof s.ensureCollections !== 'function' ||
+    typeof s.collection !== 'function'
+  ) {
+    throw accessErrors.create(
+      'E_INVALID_OPTION',
+      `${owner}: \`store\` must be a @plinth/storage Store`,
+      {
+        details: { option: 'store' },
+      },
+    );
+  }
+  return s as Store;
+}
+
+/** Throws `E_INVALID_OPTION` naming `audit` unless it has `append()`. */
+export function checkAuditOption(owner: string, audit: unknown): AuditSink | undefined {
+  if (audit === undefined) return undefined;
+  if (
+    typeof audit !== 'object' ||
+    audit === null ||
+    typeof (audit as AuditSink).append !== 'function'
+  ) {
+    throw accessErrors.create(
+      'E_INVALID_OPTION',
+      `${owner}: \`audit\` must have an append() method`,
+      {
+        details: { option: 'audit' },
+      },
+    );
+  }
+  return audit as AuditSink;
+}
+
+/** An optional `source` (IP address or host-given origin) for audit records and throttling. */
+export function checkSource(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  return checkName(value, { what: 'source', package: PACKAGE, maxLength: 256 });
+}
+
+/** Appends to the audit sink when there is one; a failing sink becomes `E_STORAGE`. */
+export async function appendAudit(
+  audit: AuditSink | undefined,
+  record: AuditRecordInput,
+): Promise<void> {
+  if (audit === undefined) return;
+  try {
+    await audit.append(record);
+  } catch (error) {
+    if (isPlinthError(error)) throw error;
+    throw accessErrors.create('E_STORAGE', 'the audit sink failed', { cause: error });
+  }
+}
