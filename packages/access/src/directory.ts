@@ -28,6 +28,7 @@ import type { CollectionDefinitions, Store, StoreChange, Transaction } from '@pl
 import { accessErrors } from './errors.js';
 import type { AccessEvents } from './events.js';
 import { checkAttributes, parseScope, type Scope } from './internal/directory-input.js';
+import { sha256Hex } from './internal/secrets.js';
 import { storageCall } from './internal/storage.js';
 import { DEFAULT_ACCESS_LIMITS } from './options.js';
 import type { AuditRecordInput, AuditSink, JsonValue } from './types.js';
@@ -133,8 +134,9 @@ interface Grant {
 
 const GLOBAL = '*';
 
+/** An assignment's storage key: fixed length, any characters in the names (PostgreSQL-safe). */
 function assignmentKey(principal: string, role: string, scope: string): string {
-  return `${principal}\u0000${role}\u0000${scope}`;
+  return sha256Hex(JSON.stringify([principal, role, scope]));
 }
 
 function exists(what: string, id: string): never {
@@ -161,6 +163,8 @@ export class Directory extends TypedEmitter<AccessEvents> {
   readonly #roles = new Map<string, RoleRecord>();
   /** Assignments by principal (global and scoped). */
   readonly #grants = new Map<string, Map<string, Grant>>();
+  /** Assignment records by storage key (a deletion in the change feed carries only the key). */
+  readonly #assignmentKeys = new Map<string, AssignmentRecord>();
   /** Last applied storage version per record key, so a replayed change never rolls back. */
   readonly #versions = new Map<string, number>();
   #unwatch: (() => Promise<void>) | undefined;
@@ -273,14 +277,21 @@ export class Directory extends TypedEmitter<AccessEvents> {
       }
       return;
     }
-    const [principal = '', role = '', scope = GLOBAL] = key.split('\u0000');
+    let a = value as AssignmentRecord | undefined;
+    if (a === undefined) {
+      a = this.#assignmentKeys.get(key);
+      this.#assignmentKeys.delete(key);
+      if (a === undefined) return;
+    } else {
+      this.#assignmentKeys.set(key, a);
+    }
+    const { principal, role, scope } = a;
     let grants = this.#grants.get(principal);
     if (value === undefined) {
-      grants?.delete(`${role}\u0000${scope}`);
+      grants?.delete(key);
     } else {
-      const a = value as AssignmentRecord;
       if (grants === undefined) this.#grants.set(principal, (grants = new Map()));
-      grants.set(`${role}\u0000${scope}`, { role, scope, expiresAt: a.expiresAt });
+      grants.set(key, { role, scope, expiresAt: a.expiresAt });
     }
     const p = this.#principals.get(principal);
     if (p !== undefined && scope === GLOBAL) this.#entities.upsert([this.#principalEntity(p)]);
