@@ -242,13 +242,14 @@ export class AuditLog extends TypedEmitter<AccessEvents> implements AuditSink {
     }
   }
 
-  /** Validates the options, declares the collections and loads the Merkle tree. */
+  /** Validates the options and declares the collections. */
   static async open(options: AuditLogOptions): Promise<AuditLog> {
     const resolved = resolve(options);
     await storageCall(() => options.store.ensureCollections(AUDIT_COLLECTIONS));
     const log = new AuditLog(options, resolved);
     try {
-      await log.#sync();
+      // The Merkle tree loads on first use (append, proof, root), not here: a log whose stored
+      // blocks were tampered with still opens, so it can be verified.
       const last = await storageCall(() =>
         options.store.collection<CheckpointDoc>(C.checkpoints).list({
           prefix: `${resolved.name}/`,
