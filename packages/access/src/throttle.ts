@@ -150,7 +150,8 @@ export class Throttle {
         async (tx) => {
           worst = { allowed: true, retryAfterMs: 0 };
           const c = tx.collection<ThrottleDoc>(COLLECTION);
-          for (const key of keys) {
+          // A key given twice counts once: a second CAS on its buffered write would be invalid.
+          for (const key of new Set(keys)) {
             const rule = this.#rule(key);
             const current = await c.get(key);
             const doc: ThrottleDoc = current?.value
