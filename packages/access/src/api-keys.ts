@@ -27,13 +27,14 @@ import {
   KEY_SECRET_LENGTH,
   PREFIX_PATTERN,
   formatApiKey,
+  keyDigester,
   keyPatternSource,
   newKeyParts,
   parseApiKeyParts,
   type KeyFormatProblem,
   type ParsedApiKey,
 } from './internal/key-format.js';
-import { digestsEqual, hmacSha256, sha256 } from './internal/secrets.js';
+import { digestsEqual } from './internal/secrets.js';
 import { storageCall } from './internal/storage.js';
 import {
   PACKAGE,
@@ -266,6 +267,7 @@ export class ApiKeys extends TypedEmitter<AccessEvents> {
   readonly #audit: AuditSink | undefined;
   readonly #o: Readonly<typeof DEFAULT_API_KEYS_OPTIONS>;
   readonly #pepper: Buffer | undefined;
+  readonly #digester: (id: string, secret: string) => Buffer;
   readonly #life: Lifecycle;
   readonly #cache = new Map<string, CachedKey>();
   /** Bumped on every invalidation: a read that overlapped one is not cached. */
@@ -290,6 +292,7 @@ export class ApiKeys extends TypedEmitter<AccessEvents> {
       o.pepper === undefined
         ? undefined
         : Buffer.from(typeof o.pepper === 'string' ? Buffer.from(o.pepper, 'utf8') : o.pepper);
+    this.#digester = keyDigester(this.#pepper);
     this.#life = new Lifecycle(PACKAGE, 'ApiKeys', () => this.#shutdown());
   }
 
@@ -385,7 +388,7 @@ export class ApiKeys extends TypedEmitter<AccessEvents> {
     this.#life.assertOpen('verify');
     const parsed = checkKeyText(key, this.#o.prefix);
     if (typeof parsed === 'string') throw refused(parsed);
-    const digest = this.#digest(parsed.id, parsed.secret, this.#pepper !== undefined);
+    const digest = this.#digest(parsed.id, parsed.secret);
     const now = this.#clock.now();
     let record = this.#cache.get(parsed.id);
     if (record === undefined || record.cachedUntil <= now)
@@ -710,9 +713,8 @@ export class ApiKeys extends TypedEmitter<AccessEvents> {
     return record;
   }
 
-  #digest(id: string, secret: string, peppered: boolean): Buffer {
-    const text = `${id}.${secret}`;
-    return peppered ? hmacSha256(this.#pepper as Buffer, text) : sha256(text);
+  #digest(id: string, secret: string): Buffer {
+    return this.#digester(id, secret);
   }
 
   #newDoc(
@@ -729,7 +731,7 @@ export class ApiKeys extends TypedEmitter<AccessEvents> {
       principalId,
       prefix: this.#o.prefix,
       alg: this.#pepper !== undefined ? 'hmac-sha256' : 'sha256',
-      digest: this.#digest(id, secret, this.#pepper !== undefined).toString('base64url'),
+      digest: this.#digest(id, secret).toString('base64url'),
       scopes: [...scopes],
       ...(name !== undefined && { name }),
       createdAt,

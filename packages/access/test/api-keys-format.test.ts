@@ -1,3 +1,4 @@
+import { createHash, createHmac } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { isPlinthError } from '@plinth/core';
 import fc from 'fast-check';
@@ -13,6 +14,7 @@ import {
   BASE62,
   base62Checksum,
   formatApiKey,
+  keyDigester,
   newKeyParts,
   parseApiKeyParts,
   randomBase62,
@@ -142,6 +144,32 @@ describe('API key format', () => {
       });
       expect(text).not.toContain(broken.slice(4, 30));
     }
+  });
+});
+
+describe('key digests', () => {
+  it('are SHA-256 of id.secret, or HMAC-SHA-256 (RFC 2104) under the pepper, equal to node:crypto', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 16, maxLength: 200 }),
+        fc.string({ unit: 'binary', maxLength: 40 }),
+        fc.string({ unit: 'binary', maxLength: 60 }),
+        (pepper, id, secret) => {
+          const text = `${id}.${secret}`;
+          const hmac = keyDigester(pepper)(id, secret);
+          expect(hmac.equals(createHmac('sha256', pepper).update(text).digest())).toBe(true);
+          const plain = keyDigester()(id, secret);
+          expect(plain.equals(createHash('sha256').update(text).digest())).toBe(true);
+        },
+      ),
+      { numRuns: 500 },
+    );
+    // Results never alias: two digests from one digester stay what they were.
+    const d = keyDigester(Buffer.alloc(32, 1));
+    const a = d('a', 'b');
+    const copy = Buffer.from(a);
+    d('c', 'd');
+    expect(a.equals(copy)).toBe(true);
   });
 });
 
