@@ -1,5 +1,9 @@
 import { ManualClock, isPlinthError } from '@plinth/core';
-import { memoryAdapter, openStore, type Store } from '@plinth/storage';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createKeyring, generateKey, memoryAdapter, openStore, type Store } from '@plinth/storage';
+import { sqliteAdapter } from '@plinth/storage/adapters/sqlite';
 import fc from 'fast-check';
 import { generate, generateURI, verify as otplibVerify } from 'otplib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -452,6 +456,45 @@ describe('Totp enrolment and verification', () => {
       const r = await failure(Totp.open({ store, ...extra } as unknown as TotpOptions));
       expect(r.code).toBe('E_INVALID_OPTION');
       expect((r.error as unknown as { details: { option: string } }).details.option).toBe(option);
+    }
+  });
+});
+
+describe('Totp seeds at rest (SQLite file)', () => {
+  it('are in the file in clear without codecs, and absent from it with codecs.encryption', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'plinth-totp-'));
+    try {
+      const seedIn = async (file: string, encrypted: boolean) => {
+        const path = join(dir, file);
+        const store = await openStore({
+          adapter: sqliteAdapter({ path }),
+          ...(encrypted && {
+            codecs: {
+              encryption: { keyring: createKeyring({ active: { id: 'k1', key: generateKey() } }) },
+            },
+          }),
+        });
+        const clock = new ManualClock(START);
+        const totp = await Totp.open({ store, clock });
+        const { secret } = await totp.enroll('alice');
+        await totp.confirm('alice', generateTotp(secret, clock.now()));
+        await totp.close();
+        await store.close();
+        const bytes = ['', '-wal']
+          .map((suffix) => {
+            try {
+              return readFileSync(path + suffix).toString('latin1');
+            } catch {
+              return '';
+            }
+          })
+          .join('');
+        return bytes.includes(secret);
+      };
+      expect(await seedIn('plain.sqlite', false)).toBe(true);
+      expect(await seedIn('sealed.sqlite', true)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
