@@ -184,6 +184,8 @@ interface CachedKey {
 
 /** Digest compared when a key id is unknown, so both paths do the same work. */
 const NO_DIGEST = Buffer.alloc(32);
+/** An expired key's use is audited at most this often per key. */
+const EXPIRED_AUDIT_EVERY_MS = 60_000;
 const SCOPE = /^[A-Za-z0-9*][A-Za-z0-9_.:*/-]*$/;
 
 /**
@@ -273,6 +275,8 @@ export class ApiKeys extends TypedEmitter<AccessEvents> {
   /** Bumped on every invalidation: a read that overlapped one is not cached. */
   #generation = 0;
   #pending = new Map<string, { uses: number; lastUsedAt: number }>();
+  /** When each expired key's use was last audited. */
+  readonly #expiredAudited = new Map<string, number>();
   #flushing: Promise<number> | undefined;
   #timer: TimerHandle | undefined;
   #stopWatch: (() => Promise<void>) | undefined;
@@ -403,14 +407,20 @@ export class ApiKeys extends TypedEmitter<AccessEvents> {
     if (record.revoked) throw refused('revoked');
     if (now >= record.validUntil) {
       const source = options?.source === undefined ? undefined : checkSource(options.source);
-      await appendAudit(this.#audit, {
-        type: 'apikey.expired_used',
-        actor: record.result.principalId,
-        subject: parsed.id,
-        outcome: 'failure',
-        ...(source !== undefined && { source }),
-        data: { expiresAt: record.validUntil },
-      });
+      // One record per key per minute: a client retrying an expired key cannot flood the log.
+      const last = this.#expiredAudited.get(parsed.id);
+      if (last === undefined || now - last >= EXPIRED_AUDIT_EVERY_MS) {
+        if (this.#expiredAudited.size >= 10_000) this.#expiredAudited.clear();
+        this.#expiredAudited.set(parsed.id, now);
+        await appendAudit(this.#audit, {
+          type: 'apikey.expired_used',
+          actor: record.result.principalId,
+          subject: parsed.id,
+          outcome: 'failure',
+          ...(source !== undefined && { source }),
+          data: { expiresAt: record.validUntil },
+        });
+      }
       throw refused('expired');
     }
     const pending = this.#pending.get(parsed.id);

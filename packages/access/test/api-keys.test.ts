@@ -127,6 +127,8 @@ describe('ApiKeys over the memory adapter', () => {
   });
 
   it('expires keys (default and per call) and audits the use of an expired key', async () => {
+    await keys.close();
+    keys = await open({ flushIntervalMs: DAY }); // 90 days of 10 s flush timers would be slow
     const long = await keys.create('alice');
     const short = await keys.create('alice', { expiresInMs: 60_000 });
     clock.advance(60_000);
@@ -140,6 +142,12 @@ describe('ApiKeys over the memory adapter', () => {
       source: '203.0.113.7',
       data: { expiresAt: short.expiresAt },
     });
+    // Retries within a minute are refused but not audited again (no flooding of the log).
+    await failure(keys.verify(short.key));
+    expect(audit.records.filter((x) => x.type === 'apikey.expired_used')).toHaveLength(1);
+    clock.advance(60_000);
+    await failure(keys.verify(short.key));
+    expect(audit.records.filter((x) => x.type === 'apikey.expired_used')).toHaveLength(2);
     await keys.verify(long.key);
     clock.advance(90 * DAY);
     expect((await failure(keys.verify(long.key))).reason).toBe('expired');
