@@ -109,6 +109,8 @@ export class Passwords extends TypedEmitter<AccessEvents> {
   readonly #pepper: Uint8Array | string | undefined;
   readonly #throttle: Throttle;
   readonly #life = new Lifecycle('@plinth/access', 'Passwords', () => {});
+  /** The tail of the queue of logins per principal id on this instance. */
+  readonly #inflight = new Map<string, Promise<void>>();
   /** A hash of a random password with the current parameters: what unknown principals cost. */
   #dummy!: ParsedHash;
 
@@ -190,6 +192,33 @@ export class Passwords extends TypedEmitter<AccessEvents> {
     this.emit('password:changed', { at, principal: id });
   }
 
+  /**
+   * A principal changing its own password: the new one must pass the policy, then the current
+   * one is checked exactly like a login (throttled, same errors), then the new one is set.
+   */
+  async changePassword(
+    principalId: string,
+    currentPassword: string,
+    newPassword: string,
+    options: { readonly source?: string } = {},
+  ): Promise<void> {
+    this.#life.assertOpen('changePassword');
+    if (typeof newPassword !== 'string') {
+      throw accessErrors.create(
+        'E_INVALID_ARGUMENT',
+        'changePassword expects the new password as a string',
+      );
+    }
+    const prepared = prepare(newPassword, this.#minLength, this.#maxBytes);
+    if ('rule' in prepared) {
+      throw accessErrors.create('E_PASSWORD_POLICY', policyMessage(prepared.rule, this), {
+        details: { rule: prepared.rule, minLength: this.#minLength, maxBytes: this.#maxBytes },
+      });
+    }
+    const { principalId: id } = await this.verifyPassword(principalId, currentPassword, options);
+    await this.setPassword(id, newPassword, { actor: id });
+  }
+
   /** Whether `principalId` has a password (an administrative call: it reveals existence). */
   async hasPassword(principalId: string): Promise<boolean> {
     this.#life.assertOpen('hasPassword');
@@ -225,6 +254,32 @@ export class Passwords extends TypedEmitter<AccessEvents> {
     }
     const source = sourceOf(options);
     const id = validName(principalId);
+    // Attempts on one principal run one after another on this instance: a burst of parallel
+    // guesses cannot all pass the throttle check before the first failure is counted.
+    return this.#serial(id, () => this.#verify(id, password, source));
+  }
+
+  async #serial<T>(key: string | undefined, fn: () => Promise<T>): Promise<T> {
+    if (key === undefined) return fn();
+    const previous = this.#inflight.get(key);
+    let release!: () => void;
+    const mine = new Promise<void>((resolve) => (release = resolve));
+    const tail = (previous ?? Promise.resolve()).then(() => mine);
+    this.#inflight.set(key, tail);
+    if (previous !== undefined) await previous;
+    try {
+      return await fn();
+    } finally {
+      release();
+      if (this.#inflight.get(key) === tail) this.#inflight.delete(key);
+    }
+  }
+
+  async #verify(
+    id: string | undefined,
+    password: string,
+    source: string | undefined,
+  ): Promise<PasswordCheck> {
     const shown = id ?? '(invalid)';
     const keys = [
       ...(id !== undefined ? [`principal:${id}`] : []),

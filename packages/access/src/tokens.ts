@@ -187,9 +187,13 @@ export class Tokens {
           async (tx) => {
             const c = tx.collection<KeyDoc>(COLLECTION);
             const page = await c.list({ limit: 1000 });
+            const grace = this.#o.ttlMs + this.#o.clockToleranceMs;
             for (const e of page.items) {
+              if (e.value.alg !== this.#o.algorithm) continue; // another Tokens' key set
               if (e.value.retiredAt === null) {
                 await c.put(e.key, { ...e.value, retiredAt: now }, { ifVersion: e.version });
+              } else if (now > e.value.retiredAt + grace) {
+                await c.delete(e.key, { ifVersion: e.version }); // verifies nothing any more
               }
             }
             await c.put(

@@ -1,4 +1,5 @@
 import { ManualClock, isPlinthError, type PlinthError } from '@plinth/core';
+import { checkHostileCalls } from '@plinth/core/testing';
 import { memoryAdapter, openStore } from '@plinth/storage';
 import fc from 'fast-check';
 import {
@@ -11,6 +12,7 @@ import {
 } from 'jose';
 import { createHmac, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
+import { ERROR_CODES } from '../src/errors.js';
 import { Tokens, type TokenAlgorithm, type TokensOptions } from '../src/tokens.js';
 
 const ISS = 'https://auth.plinth.test';
@@ -264,6 +266,22 @@ for (const alg of ['EdDSA', 'ES256'] as const) {
 }
 
 describe('Tokens options and keys', () => {
+  it('hostile arguments to sign and verify get typed errors only', async () => {
+    const { tokens } = await setup('EdDSA');
+    const result = await checkHostileCalls({
+      target: tokens,
+      calls: [
+        ['sign', (t, a, b) => t.sign(a as never, b as never)],
+        ['verify', (t, a, b) => t.verify(a as string, b as never)],
+        ['sign(claims)', (t, a) => t.sign({ sub: 'x', extra: a as never })],
+      ],
+      codes: ERROR_CODES,
+      seed: 3,
+      numRuns: 400,
+    });
+    expect(result.rejected).toBeGreaterThan(200);
+  });
+
   it('takes keys as KeyObject, JWK or PEM and refuses keys of the wrong kind', async () => {
     const ed = generateKeyPairSync('ed25519');
     const asJwk = await Tokens.open({
