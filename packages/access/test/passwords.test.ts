@@ -297,6 +297,22 @@ describe('Passwords', () => {
     expect(records.filter((r) => r.type === 'password.changed').at(-1)?.actor).toBe('kim');
   });
 
+  it('fails closed when the audit sink fails on the login path', async () => {
+    const pw = await open({
+      audit: {
+        append: async () => {
+          throw new Error('disk full');
+        },
+      },
+    });
+    await expect(pw.setPassword('lee', 'correct horse battery')).rejects.toMatchObject({
+      code: 'E_STORAGE',
+    });
+    const e = await refusal(pw.verifyPassword('lee', 'correct horse battery'));
+    expect(e.code).toBe('E_STORAGE');
+    expect(JSON.stringify([e.message, e.details])).not.toContain('correct horse');
+  });
+
   it('never lets the password reach events, audit records or errors', async () => {
     const pw = await open();
     const seen: unknown[] = [];

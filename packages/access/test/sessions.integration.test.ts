@@ -5,6 +5,7 @@ import { postgresAdapter } from '@plinth/storage/adapters/postgres';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { Passwords } from '../src/passwords.js';
 import { Sessions } from '../src/sessions.js';
 import { Tokens } from '../src/tokens.js';
 
@@ -108,6 +109,29 @@ describeWithService('PLINTH_PG_URL', 'Sessions: two instances on one PostgreSQL'
     ).toBe(true);
     const live = (await a.list('erin')).map((x) => x.handle);
     expect(live).toEqual([(won[0] as PromiseFulfilledResult<{ handle: string }>).value.handle]);
+  }, 30_000);
+
+  it('password failures on both instances add up to one lockout per principal', async () => {
+    const params = { memoryCost: 256, timeCost: 1, parallelism: 1 };
+    const pa = await Passwords.open({ store: stores[0]!, params });
+    const pb = await Passwords.open({ store: stores[1]!, params });
+    await pa.setPassword('frank', 'correct horse battery');
+    const codes: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const p = i % 2 === 0 ? pa : pb;
+      codes.push(
+        await p.verifyPassword('frank', `wrong ${i} wrong`).then(
+          () => 'ok',
+          (e: { code: string }) => e.code,
+        ),
+      );
+    }
+    expect(codes).toEqual([...Array(5).fill('E_INVALID_CREDENTIALS'), 'E_THROTTLED']);
+    await expect(pa.verifyPassword('frank', 'correct horse battery')).rejects.toMatchObject({
+      code: 'E_THROTTLED',
+    });
+    await pa.close();
+    await pb.close();
   }, 30_000);
 
   it('token keys kept in the store: a rotation on A verifies on B and appears in B’s JWKS', async () => {

@@ -280,6 +280,7 @@ describe('Sessions', () => {
       target: sessions,
       calls: [
         ['create', (t, a, b) => t.create(a as string, b as never)],
+        ['create(data)', (t, a) => t.create('alice', { data: a as never })],
         ['validate', (t, a, b) => t.validate(a as string, b as never)],
         ['rotate', (t, a, b) => t.rotate(a as string, b as never)],
         ['rotate(live)', (t, a) => t.rotate(live.id, a as never)],
