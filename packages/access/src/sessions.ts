@@ -416,6 +416,12 @@ export class Sessions extends TypedEmitter<AccessEvents> {
     this.#pending.clear();
     this.#flushing = this.#writeTouches(batch).finally(() => {
       this.#flushing = undefined;
+      // The cached documents predate the activity just written (and, without the change feed,
+      // nothing else would drop them): read them again.
+      for (const [key] of batch) {
+        if (this.#reading.has(key)) this.#raced.add(key);
+        this.#cache.delete(key);
+      }
     });
     await this.#flushing;
   }

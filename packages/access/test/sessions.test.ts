@@ -260,6 +260,16 @@ describe('Sessions', () => {
     expect(await reason(b.validate(s.id))).toBe('revoked');
   });
 
+  it('activity written from the cache is not lost to the cached copy (single instance, no feed)', async () => {
+    const sessions = await open({ watch: false, idleTtlMs: 30 * MIN, cacheTtlMs: 10_000 });
+    const s = await sessions.create('alice');
+    await clock.advanceAsync(30 * MIN - 2000);
+    await sessions.validate(s.id); // read at t0 + 29:58, cached, activity due
+    await clock.advanceAsync(1000); // the batched write lands
+    await clock.advanceAsync(1500); // 30:00.5 after the last activity but one: still alive
+    expect((await sessions.validate(s.id)).lastSeenAt).toBe(s.createdAt + 30 * MIN - 2000);
+  });
+
   it('purges documents past their absolute expiry', async () => {
     const sessions = await open({ absoluteTtlMs: HOUR });
     await sessions.create('alice');
