@@ -112,7 +112,8 @@ interface SessionDoc {
   revokeReason: string | null;
 }
 
-interface CreateOptions {
+/** What `create` (and, but for `source`, `rotate`) accepts. */
+export interface SessionCreateOptions {
   readonly data?: { readonly [key: string]: JsonValue };
   readonly mfaAt?: number;
   readonly source?: string;
@@ -164,7 +165,7 @@ export class Sessions extends TypedEmitter<AccessEvents> {
   }
 
   /** Starts a session for `principalId`. The returned `id` is the secret the client keeps. */
-  async create(principalId: string, options: CreateOptions = {}): Promise<IssuedSession> {
+  async create(principalId: string, options: SessionCreateOptions = {}): Promise<IssuedSession> {
     this.#life.assertOpen('create');
     const principal = principalOf(principalId);
     const opts = objectOf(options, 'create options');
@@ -226,7 +227,7 @@ export class Sessions extends TypedEmitter<AccessEvents> {
    */
   async rotate(
     id: string,
-    options: Omit<CreateOptions, 'source'> & { readonly reason?: string } = {},
+    options: Omit<SessionCreateOptions, 'source'> & { readonly reason?: string } = {},
   ): Promise<IssuedSession> {
     this.#life.assertOpen('rotate');
     const opts = objectOf(options, 'rotate options');

@@ -277,6 +277,25 @@ describe('Passwords', () => {
     );
   });
 
+  it('a damaged stored hash is a plain login failure, never an exception', async () => {
+    const pw = await open();
+    await pw.setPassword('mia', 'correct horse battery');
+    const c = store.collection<{ hash: string }>('access.passwords');
+    for (const hash of [
+      '',
+      '$argon2id$v=19$m=1,t=1,p=1$$',
+      '$scrypt$ln=99,r=8,p=1$AAAA$BBBB',
+      'plain',
+    ]) {
+      const doc = (await c.get('mia'))!.value;
+      await c.put('mia', { ...doc, hash });
+      expect((await refusal(pw.verifyPassword('mia', 'correct horse battery'))).code).toBe(
+        'E_INVALID_CREDENTIALS',
+      );
+      clock.advance(3_600_000);
+    }
+  });
+
   it('changePassword checks the policy, then the current password like a login, then sets the new one', async () => {
     const pw = await open();
     await pw.setPassword('kim', 'first password 1');
