@@ -12,6 +12,7 @@ import { DEFAULT_POLICY_LIMITS } from './options.js';
 import type {
   AuthorizationRequest,
   AuthorizationResponse,
+  CedarJsonValue,
   NearMiss,
   PolicyEvaluationError,
 } from './types.js';
@@ -22,7 +23,12 @@ import {
   type EvalEnv,
   type PolicyTrace,
 } from './internal/compile.js';
-import { isEntityTypeName, uidFromRef, valueFromJson } from './internal/json-values.js';
+import {
+  isEntityTypeName,
+  uidFromRef,
+  valueFromJson,
+  valueToJson,
+} from './internal/json-values.js';
 import { PolicyIndex, type IndexEntry } from './internal/policy-index.js';
 import { CedarRecord, EntityUID } from './internal/values.js';
 
@@ -92,6 +98,9 @@ function badRequest(message: string, cause?: unknown): never {
   throw policyErrors.create('E_INVALID_REQUEST', message, cause === undefined ? {} : { cause });
 }
 
+const UNSTORED_UIDS = new Map<string, Map<string, EntityUID>>();
+let unstoredCount = 0;
+
 /** A request entity reference → a uid, reusing the store's object when the entity is stored. */
 function requestUid(ref: unknown, store: EntityStore, part: string): EntityUID {
   if (typeof ref === 'object' && ref !== null) {
@@ -99,16 +108,51 @@ function requestUid(ref: unknown, store: EntityStore, part: string): EntityUID {
     if (typeof type === 'string' && typeof id === 'string') {
       const known = store.internUid(type, id);
       if (known !== undefined) return known;
+      // Uids the store does not hold (actions, mostly) are made once and reused (bounded).
+      const cached = UNSTORED_UIDS.get(type)?.get(id);
+      if (cached !== undefined) return cached;
       if (!isEntityTypeName(type))
         badRequest(`${part}: invalid entity type ${JSON.stringify(type)}`);
-      return new EntityUID(type, id);
+      const uid = new EntityUID(type, id);
+      if (unstoredCount >= 10_000) {
+        UNSTORED_UIDS.clear();
+        unstoredCount = 0;
+      }
+      let byId = UNSTORED_UIDS.get(type);
+      if (byId === undefined) UNSTORED_UIDS.set(type, (byId = new Map()));
+      byId.set(id, uid);
+      unstoredCount++;
+      return uid;
     }
   }
   return uidFromRef(ref, 'E_INVALID_REQUEST', part);
 }
 
+/**
+ * A request context converted once, for requests that share it: pass it as `context` and the
+ * authorizer skips converting the JSON on every call. Made by {@link prepareContext}; later
+ * changes to the JSON it was made from do not reach it.
+ */
+export class PreparedContext {
+  /** @internal */
+  readonly record: CedarRecord;
+  /** @internal Use {@link prepareContext}. */
+  constructor(record: CedarRecord) {
+    this.record = record;
+    Object.freeze(this);
+  }
+}
+
+/** Converts a context (a Cedar record in JSON) once; `E_INVALID_REQUEST` if it is malformed. */
+export function prepareContext(context: {
+  readonly [name: string]: CedarJsonValue;
+}): PreparedContext {
+  return new PreparedContext(requestContext(context));
+}
+
 function requestContext(ctx: unknown): CedarRecord {
   if (ctx === undefined) return EMPTY_CONTEXT;
+  if (ctx instanceof PreparedContext) return ctx.record;
   if (typeof ctx !== 'object' || ctx === null || Array.isArray(ctx)) {
     badRequest('context must be an object (a Cedar record)');
   }
@@ -209,9 +253,16 @@ export class Authorizer<P extends AuthorizerPolicies = AuthorizerPolicies> {
       const rb = this.#rBuckets;
       pb.length = 0;
       rb.length = 0;
-      const np = group.principal.collect(env.principal, store, pb);
+      // A candidate must match both scopes: when no policy of the group matches the resource
+      // (or the principal), nothing applies and the other side need not be collected.
       const nr = group.resource.collect(env.resource, store, rb);
-      response = this.#decide(env, np <= nr ? pb : rb);
+      const np = nr === 0 ? 0 : group.principal.collect(env.principal, store, pb);
+      response =
+        np === 0 || nr === 0
+          ? this.#explain
+            ? DENY_EXPLAINED
+            : DENY
+          : this.#decide(env, np <= nr ? pb : rb);
     }
     const emitter = this.#emitter;
     if (emitter !== undefined && emitter.listenerCount('policy:decided') > 0) {
@@ -221,7 +272,14 @@ export class Authorizer<P extends AuthorizerPolicies = AuthorizerPolicies> {
           principal: env.principal.key,
           action: env.action.key,
           resource: env.resource.key,
-          ...(request.context === undefined ? {} : { context: request.context }),
+          ...(request.context === undefined
+            ? {}
+            : {
+                context:
+                  request.context instanceof PreparedContext
+                    ? valueToJson(request.context.record)
+                    : request.context,
+              }),
         },
         response,
         policySet: set.source.digest,

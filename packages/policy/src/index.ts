@@ -34,7 +34,7 @@ export type {
 } from './internal/policy-json.js';
 export { EntityStore } from './entities.js';
 export type { EntityStoreOptions, StoredEntity } from './entities.js';
-export { Authorizer, isAuthorized } from './authorizer.js';
+export { Authorizer, PreparedContext, isAuthorized, prepareContext } from './authorizer.js';
 export type { AuthorizerOptions, AuthorizerPolicies } from './authorizer.js';
 export type { PolicyTrace } from './internal/compile.js';
 

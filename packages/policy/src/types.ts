@@ -1,4 +1,5 @@
 import type { Clock, Limits, Logger } from '@plinth/core';
+import type { PreparedContext } from './authorizer.js';
 
 /**
  * An entity reference as hosts write it: Cedar's JSON `{ type, id }` (the `__entity` escape is
@@ -34,7 +35,8 @@ export interface AuthorizationRequest {
   readonly principal: EntityRef;
   readonly action: EntityRef;
   readonly resource: EntityRef;
-  readonly context?: { readonly [name: string]: CedarJsonValue };
+  /** A Cedar record, or a context converted once with `prepareContext()`. */
+  readonly context?: { readonly [name: string]: CedarJsonValue } | PreparedContext;
 }
 
 export type Decision = 'allow' | 'deny';

@@ -1,10 +1,12 @@
 import { TypedEmitter, isPlinthError } from '@plinth/core';
 import { describe, expect, it } from 'vitest';
 import {
+  prepareContext,
   Authorizer,
   EntityStore,
   PolicySet,
   isAuthorized,
+  type AuthorizationRequest,
   type PolicyEvents,
 } from '../src/index.js';
 
@@ -97,5 +99,39 @@ describe('Authorizer', () => {
     const quiet = new Authorizer({ policies: set, entities, explain: false });
     expect(quiet.isAuthorized(request('edit', { mfa: false })).nearMisses).toBeUndefined();
     expect(quiet.isAuthorized(request('edit', { mfa: true })).determining).toEqual(['owner']);
+  });
+});
+
+describe('prepared contexts', () => {
+  const set = PolicySet.parse(
+    '@id("mfa") permit(principal, action, resource) when { context.mfa && context.roles.contains(Role::"admin") };',
+  );
+  const request = (context: NonNullable<AuthorizationRequest['context']>) => ({
+    principal: { type: 'User', id: 'a' },
+    action: { type: 'Action', id: 'read' },
+    resource: { type: 'Doc', id: 'd' },
+    context,
+  });
+
+  it('decide as the JSON they were made from, and ignore later changes to it', () => {
+    const auth = new Authorizer({ policies: set });
+    const json = { mfa: true, roles: [{ __entity: { type: 'Role', id: 'admin' } }] };
+    const prepared = prepareContext(json);
+    expect(auth.isAuthorized(request(prepared))).toEqual(auth.isAuthorized(request(json)));
+    expect(auth.isAuthorized(request(prepared)).decision).toBe('allow');
+    json.mfa = false;
+    expect(auth.isAuthorized(request(prepared)).decision).toBe('allow');
+    expect(auth.isAuthorized(request(json)).decision).toBe('deny');
+    expect(Object.isFrozen(prepared)).toBe(true);
+  });
+
+  it('refuse malformed JSON when prepared, and show as JSON in policy:decided', () => {
+    expect(() => prepareContext({ x: 1.5 })).toThrow(/context/);
+    const emitter = new TypedEmitter<PolicyEvents>();
+    const seen: unknown[] = [];
+    emitter.on('policy:decided', (e) => seen.push(e.request.context));
+    const auth = new Authorizer({ policies: set, emitter });
+    auth.isAuthorized(request(prepareContext({ mfa: false, roles: [] })));
+    expect(seen).toEqual([{ mfa: false, roles: [] }]);
   });
 });

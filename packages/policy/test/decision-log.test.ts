@@ -92,7 +92,7 @@ describe('DecisionLog', () => {
       expect(seen[0]).not.toContain(secret);
     }
     // The caller's request is untouched, and the record shares no object with it.
-    expect(read.context?.ssn).toBe(SECRET_SSN);
+    expect((read.context as { ssn?: unknown } | undefined)?.ssn).toBe(SECRET_SSN);
     expect(r.context).not.toBe(read.context);
   });
 

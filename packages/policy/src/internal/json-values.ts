@@ -28,12 +28,18 @@ const RESERVED = new Set(['true', 'false', 'if', 'then', 'else', 'in', 'is', 'li
 
 /** True when `type` is a valid Cedar entity type path (`A`, `A::B`), no reserved words. */
 export function isEntityTypeName(type: string): boolean {
+  if (KNOWN_TYPE_NAMES.has(type)) return true;
   if (type.length === 0 || type.length > 1024) return false;
   for (const seg of type.split('::')) {
     if (!IDENT.test(seg) || RESERVED.has(seg) || seg === '__cedar') return false;
   }
+  // Requests name the same few types over and over: remember the valid ones (bounded).
+  if (KNOWN_TYPE_NAMES.size >= 4096) KNOWN_TYPE_NAMES.clear();
+  KNOWN_TYPE_NAMES.add(type);
   return true;
 }
+
+const KNOWN_TYPE_NAMES = new Set<string>();
 
 function fail(code: BadInputCode, path: string, message: string, cause?: unknown): never {
   throw policyErrors.create(code, `${path}: ${message}`, {
