@@ -17,6 +17,8 @@
 import { TypedEmitter, noopLogger, systemClock, type Clock, type Logger } from '@plinth/core';
 import {
   Authorizer,
+  PreparedContext,
+  prepareContext,
   type AuthorizationResponse,
   type CedarJsonValue,
   type EntityRef,
@@ -27,7 +29,7 @@ import {
 import type { Directory } from './directory.js';
 import { accessErrors } from './errors.js';
 import type { AccessEvents } from './events.js';
-import { parseScope } from './internal/directory-input.js';
+import { parseScope, type Scope } from './internal/directory-input.js';
 import type { AuditSink } from './types.js';
 
 /** An obligation a determining policy attached to the decision. */
@@ -156,6 +158,8 @@ export class AccessControl extends TypedEmitter<AccessEvents> {
   /** Interned `{ __entity }` values of role names, so a request builds no new objects for them. */
   readonly #roleRefs = new Map<string, CedarJsonValue>();
   readonly #actionRefs = new Map<string, { type: string; id: string }>();
+  readonly #preparedRoles = new WeakMap<readonly string[], PreparedContext>();
+  readonly #scopes = new Map<string, Scope>();
 
   constructor(options: AccessControlOptions) {
     super();
@@ -200,6 +204,31 @@ export class AccessControl extends TypedEmitter<AccessEvents> {
     const table = obligationTable(policies);
     this.#authorizer.swap(policies);
     this.#obligations = table;
+  }
+
+  #refsOf(roles: readonly string[]): CedarJsonValue[] {
+    return roles.map((r) => this.#roleRef(r));
+  }
+
+  /** `{ roles }` as a prepared context, made once per cached role array. */
+  #rolesContext(roles: readonly string[]): PreparedContext {
+    let prepared = this.#preparedRoles.get(roles);
+    if (prepared === undefined) {
+      prepared = prepareContext({ roles: this.#refsOf(roles) });
+      if (Object.isFrozen(roles)) this.#preparedRoles.set(roles, prepared);
+    }
+    return prepared;
+  }
+
+  #scope(ref: unknown): Scope {
+    if (typeof ref !== 'string') return parseScope(ref);
+    let scope = this.#scopes.get(ref);
+    if (scope === undefined) {
+      scope = parseScope(ref);
+      if (this.#scopes.size >= 10_000) this.#scopes.clear();
+      this.#scopes.set(ref, scope);
+    }
+    return scope;
   }
 
   #roleRef(name: string): CedarJsonValue {
@@ -255,9 +284,9 @@ export class AccessControl extends TypedEmitter<AccessEvents> {
       typeof request.principal === 'string'
         ? this.#directory.getPrincipal(request.principal)
         : undefined;
-    let scope;
+    let scope: Scope;
     try {
-      scope = parseScope(request.resource);
+      scope = this.#scope(request.resource);
     } catch (error) {
       throw accessErrors.create(
         'E_INVALID_ARGUMENT',
@@ -276,16 +305,17 @@ export class AccessControl extends TypedEmitter<AccessEvents> {
       }
       return this.#finish(request, denied('principal'), scope.text);
     }
-    const roleSet = this.#directory.effectiveRoles(principal, scope);
-    const roles = [...roleSet].sort();
-    const roleRefs: CedarJsonValue[] = roles.map((r) => this.#roleRef(r));
+    const roles = this.#directory.effectiveRoles(principal, scope);
     let response: AuthorizationResponse;
     try {
       response = this.#authorizer.isAuthorized({
         principal: this.#directory.uidOf(principal),
         action: this.#action(request.action),
         resource: scope,
-        context: context === undefined ? { roles: roleRefs } : { ...context, roles: roleRefs },
+        context:
+          context === undefined
+            ? this.#rolesContext(roles)
+            : { ...context, roles: this.#refsOf(roles) },
       });
     } catch (error) {
       throw accessErrors.create(

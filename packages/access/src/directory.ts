@@ -168,6 +168,12 @@ export class Directory extends TypedEmitter<AccessEvents> {
   /** Last applied storage version per record key, so a replayed change never rolls back. */
   readonly #versions = new Map<string, number>();
   #unwatch: (() => Promise<void>) | undefined;
+  /** Bumped by every applied change: cached role sets of older generations are stale. */
+  #generation = 0;
+  readonly #roleCache = new Map<
+    string,
+    { generation: number; entities: number; validUntil: number; roles: readonly string[] }
+  >();
 
   private constructor(options: DirectoryOptions) {
     super();
@@ -252,6 +258,7 @@ export class Directory extends TypedEmitter<AccessEvents> {
     const vkey = `${collection}\u0000${key}`;
     if ((this.#versions.get(vkey) ?? -1) >= version) return;
     this.#versions.set(vkey, version);
+    this.#generation++;
     if (collection === C.roles) {
       if (value === undefined) {
         this.#roles.delete(key);
@@ -784,19 +791,45 @@ export class Directory extends TypedEmitter<AccessEvents> {
   rolesFor(principal: string, resource?: EntityRef): string[] {
     const p = this.#principals.get(principal);
     if (p === undefined) return [];
-    return [
-      ...this.#effectiveRoles(p, resource === undefined ? undefined : parseScope(resource)),
-    ].sort();
+    return [...this.effectiveRoles(p, resource === undefined ? undefined : parseScope(resource))];
   }
 
-  /** @internal The set behind {@link rolesFor}, for authorize(). */
-  effectiveRoles(principal: PrincipalRecord, resource: Scope | undefined): Set<string> {
-    return this.#effectiveRoles(principal, resource);
+  /**
+   * @internal The sorted roles behind {@link rolesFor}, for authorize(). A principal with no
+   * scoped assignment (itself or through its groups) gets one frozen array per directory state,
+   * whatever the resource, so callers can key per-roles work on its identity.
+   */
+  effectiveRoles(principal: PrincipalRecord, resource: Scope | undefined): readonly string[] {
+    const cached = this.#roleCache.get(principal.id);
+    if (
+      cached !== undefined &&
+      cached.generation === this.#generation &&
+      cached.entities === this.#entities.version &&
+      (cached.validUntil === Infinity || this.#clock.now() < cached.validUntil)
+    ) {
+      return cached.roles;
+    }
+    const computed = this.#effectiveRoles(principal, resource);
+    if (computed.scoped) return [...computed.roles].sort();
+    const roles = Object.freeze([...computed.roles].sort());
+    if (this.#roleCache.size >= 100_000) this.#roleCache.clear();
+    this.#roleCache.set(principal.id, {
+      generation: this.#generation,
+      entities: this.#entities.version,
+      validUntil: computed.validUntil,
+      roles,
+    });
+    return roles;
   }
 
-  #effectiveRoles(p: PrincipalRecord, resource: Scope | undefined): Set<string> {
+  #effectiveRoles(
+    p: PrincipalRecord,
+    resource: Scope | undefined,
+  ): { roles: Set<string>; scoped: boolean; validUntil: number } {
     const now = this.#clock.now();
     const direct = new Set<string>();
+    let scoped = false;
+    let validUntil = Infinity;
     const holders = [p.id];
     const uid = this.uidOf(p);
     const self = this.#entities.internUid(uid.type, uid.id);
@@ -810,8 +843,12 @@ export class Directory extends TypedEmitter<AccessEvents> {
       const grants = this.#grants.get(holder);
       if (grants === undefined) continue;
       for (const g of grants.values()) {
-        if (g.expiresAt !== undefined && g.expiresAt <= now) continue;
+        if (g.expiresAt !== undefined) {
+          if (g.expiresAt <= now) continue;
+          validUntil = Math.min(validUntil, g.expiresAt);
+        }
         if (g.scope !== GLOBAL) {
+          scoped = true;
           if (resource === undefined) continue;
           if (g.scope !== resource.text) {
             const scope = parseScope(g.scope);
@@ -830,7 +867,7 @@ export class Directory extends TypedEmitter<AccessEvents> {
       for (const parent of this.#roles.get(role)?.inherits ?? []) visit(parent);
     };
     for (const role of direct) visit(role);
-    return out;
+    return { roles: out, scoped, validUntil };
   }
 
   // ---- plumbing -----------------------------------------------------------------------------

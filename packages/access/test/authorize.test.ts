@@ -219,4 +219,34 @@ describe('AccessControl.authorize', () => {
       access.authorize({ principal: 'alice', action: 'read', resource: 'Doc::"a1"' }).allowed,
     ).toBe(false);
   });
+
+  it('never answers from stale cached roles (inheritance, groups, group grants, entities)', async () => {
+    const req = { principal: 'zed', action: 'read', resource: 'Doc::"g1"' } as const;
+    await dir.createPrincipal({ id: 'zed' });
+    await dir.createRole({ name: 'base' });
+    await dir.assign('zed', 'base');
+    expect(access.authorize(req).allowed).toBe(false);
+    await dir.updateRole('base', { inherits: ['viewer'] });
+    expect(access.authorize(req).roles).toEqual(['base', 'viewer']);
+    expect(access.authorize(req).allowed).toBe(true);
+    await dir.updateRole('base', { inherits: [] });
+    expect(access.authorize(req).allowed).toBe(false);
+    await dir.createPrincipal({ id: 'team', kind: 'group' });
+    await dir.assign('team', 'viewer');
+    await dir.updatePrincipal('zed', { groups: ['team'] });
+    expect(access.authorize(req).allowed).toBe(true);
+    await dir.unassign('team', 'viewer');
+    expect(access.authorize(req).allowed).toBe(false);
+    // A scoped grant on a tenant applies once the document is moved into it.
+    await dir.assign('zed', 'viewer', { scope: { type: 'Tenant', id: 'initech' } });
+    expect(access.authorize(req).allowed).toBe(false);
+    dir.entities.upsert([
+      {
+        uid: { type: 'Doc', id: 'g1' },
+        attrs: { status: 'open' },
+        parents: [{ type: 'Tenant', id: 'initech' }],
+      },
+    ]);
+    expect(access.authorize(req).allowed).toBe(true);
+  });
 });
