@@ -17,7 +17,7 @@
 import { TypedEmitter, noopLogger, systemClock, type Clock, type Logger } from '@plinth/core';
 import {
   Authorizer,
-  PreparedContext,
+  type PreparedContext,
   prepareContext,
   type AuthorizationResponse,
   type CedarJsonValue,
