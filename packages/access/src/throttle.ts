@@ -108,7 +108,8 @@ export class Throttle {
   }
 
   #rule(key: string): ThrottleRule {
-    const kind = key.slice(0, key.indexOf(':'));
+    const colon = key.indexOf(':');
+    const kind = colon < 0 ? key : key.slice(0, colon);
     return this.#rules[kind] ?? (DEFAULT_THROTTLE_RULES.principal as ThrottleRule);
   }
 

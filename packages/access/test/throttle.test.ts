@@ -108,6 +108,14 @@ describe('Throttle', () => {
     expect((await t.check(['source:198.51.100.1'])).allowed).toBe(true);
   });
 
+  it('a key without a kind prefix gets the default rule, not the rule of a kind it starts with', async () => {
+    const t = await Throttle.open({ store, clock, rules: { mfa: { maxFailures: 2 } } });
+    await t.fail(['mfax']);
+    expect((await t.fail(['mfax'])).allowed).toBe(true); // principal default: 5
+    await t.fail(['mfa:x']);
+    expect((await t.fail(['mfa:x'])).allowed).toBe(false);
+  });
+
   it('refuses bad rules naming the option', async () => {
     for (const [rule, option] of [
       [{ maxFailures: 0 }, 'rules.principal.maxFailures'],
