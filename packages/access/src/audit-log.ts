@@ -65,7 +65,13 @@ export const AUDIT_COLLECTIONS: CollectionDefinitions = {
 
 /** A block closes at this many bytes of entry text even below `batchMaxEntries`. */
 const BLOCK_MAX_BYTES = 1 << 20;
+/** A transaction takes whole calls up to this many blocks (one call alone may exceed it). */
+const TX_MAX_BLOCKS = 16;
+/** Most records one appendMany call takes. */
+export const MAX_APPEND_MANY = 100_000;
 const NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
+/** What sealing adds to a record: seq, at, prev, hash and their keys (an upper bound). */
+const ENTRY_OVERHEAD = 200;
 
 export interface AuditLogOptions {
   /** An open `@plinth/storage` store. */
@@ -141,12 +147,12 @@ interface HeadDoc {
 
 type CheckpointDoc = Checkpoint & { [field: string]: unknown; name: string };
 
+/** One append or appendMany call: its records commit together, in one transaction. */
 interface Pending {
-  readonly record: AuditRecordInput;
-  /** Canonical JSON bytes of the record. */
+  readonly records: readonly CheckedRecord[];
   readonly bytes: number;
   readonly at: number;
-  readonly resolve: (entry: AuditEntry) => void;
+  readonly resolve: (entries: AuditEntry[]) => void;
   readonly reject: (error: unknown) => void;
 }
 
@@ -299,36 +305,47 @@ export class AuditLog extends TypedEmitter<AccessEvents> implements AuditSink {
   append(record: AuditRecordInput): Promise<AuditEntry> {
     try {
       this.#life.assertOpen('append');
-      return this.#enqueue([checkRecord(record, this.#limits)])[0] as Promise<AuditEntry>;
+      const checked = checkRecord(record, this.#limits);
+      return this.#enqueue([checked]).then((entries) => entries[0] as AuditEntry);
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
-  /** Appends several records in order; all are checked first, so one bad record queues none. */
+  /**
+   * Appends several records in order, atomically: all are checked first (one bad record queues
+   * none) and all commit in one transaction (at most {@link MAX_APPEND_MANY} per call).
+   */
   appendMany(records: readonly AuditRecordInput[]): Promise<AuditEntry[]> {
     try {
       this.#life.assertOpen('appendMany');
       if (!Array.isArray(records)) {
         throw accessErrors.create('E_INVALID_ARGUMENT', 'appendMany expects an array of records');
       }
+      if (records.length > MAX_APPEND_MANY) {
+        throw accessErrors.create(
+          'E_LIMIT_EXCEEDED',
+          `appendMany takes at most ${MAX_APPEND_MANY} records`,
+          { details: { limit: 'maxAppendMany', max: MAX_APPEND_MANY } },
+        );
+      }
+      if (records.length === 0) return Promise.resolve([]);
       const checked = records.map((r) => checkRecord(r, this.#limits));
-      return Promise.all(this.#enqueue(checked));
+      return this.#enqueue(checked);
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
-  #enqueue(records: readonly CheckedRecord[]): Promise<AuditEntry>[] {
+  #enqueue(records: readonly CheckedRecord[]): Promise<AuditEntry[]> {
     const at = this.#clock.now();
-    const promises = records.map(
-      ({ record, bytes }) =>
-        new Promise<AuditEntry>((resolve, reject) => {
-          this.#pending.push({ record, bytes, at, resolve, reject });
-        }),
-    );
+    let bytes = 0;
+    for (const r of records) bytes += r.bytes + ENTRY_OVERHEAD;
+    const promise = new Promise<AuditEntry[]>((resolve, reject) => {
+      this.#pending.push({ records, bytes, at, resolve, reject });
+    });
     this.#schedule();
-    return promises;
+    return promise;
   }
 
   #schedule(): void {
@@ -368,7 +385,11 @@ export class AuditLog extends TypedEmitter<AccessEvents> implements AuditSink {
         continue;
       }
       const entries = sealed.map((s) => s.entry);
-      batch.forEach((p, i) => p.resolve(entries[i] as AuditEntry));
+      let offset = 0;
+      for (const p of batch) {
+        p.resolve(entries.slice(offset, offset + p.records.length));
+        offset += p.records.length;
+      }
       this.emit('audit:appended', { at: this.#clock.now(), entries });
       if (
         this.#signingKey !== undefined &&
@@ -382,15 +403,24 @@ export class AuditLog extends TypedEmitter<AccessEvents> implements AuditSink {
     }
   }
 
+  /** Whole calls, up to TX_MAX_BLOCKS blocks' worth (the first call is always taken). */
   #takeBatch(): Pending[] {
     const pending = this.#pending;
     let n = 0;
+    let count = 0;
     let bytes = 0;
-    while (n < pending.length && n < this.#batchMax) {
-      // Each entry adds seq, at, prev and hash (under 200 bytes) to its record.
-      bytes += (pending[n] as Pending).bytes + 200;
+    while (n < pending.length) {
+      const p = pending[n] as Pending;
+      if (
+        n > 0 &&
+        (count + p.records.length > this.#batchMax * TX_MAX_BLOCKS ||
+          bytes + p.bytes > BLOCK_MAX_BYTES * TX_MAX_BLOCKS)
+      ) {
+        break;
+      }
+      count += p.records.length;
+      bytes += p.bytes;
       n++;
-      if (bytes >= BLOCK_MAX_BYTES) break;
     }
     return pending.splice(0, n);
   }
@@ -411,18 +441,32 @@ export class AuditLog extends TypedEmitter<AccessEvents> implements AuditSink {
           if (size !== this.#tree.size) await this.#catchUp(tx, size);
           const out: SealedEntry[] = [];
           let prev = head?.value.hash ?? ZERO_HASH;
-          for (let i = 0; i < batch.length; i++) {
-            const p = batch[i] as Pending;
-            const s = seal(p.record, size + i, p.at, prev);
-            prev = s.entry.hash;
-            out.push(s);
+          const blocks = tx.collection<BlockDoc>(C.blocks);
+          let first = size;
+          let lines: string[] = [];
+          let bytes = 0;
+          const close = async () => {
+            await blocks.insert(this.#blockKey(first), {
+              name: this.#name,
+              first,
+              count: lines.length,
+              entries: lines,
+            });
+            first += lines.length;
+            lines = [];
+            bytes = 0;
+          };
+          for (const p of batch) {
+            for (const checked of p.records) {
+              const s = seal(checked, size + out.length, p.at, prev);
+              prev = s.entry.hash;
+              out.push(s);
+              lines.push(s.line);
+              bytes += s.line.length;
+              if (lines.length >= this.#batchMax || bytes >= BLOCK_MAX_BYTES) await close();
+            }
           }
-          await tx.collection<BlockDoc>(C.blocks).insert(this.#blockKey(size), {
-            name: this.#name,
-            first: size,
-            count: out.length,
-            entries: out.map((s) => s.line),
-          });
+          if (lines.length > 0) await close();
           const next: HeadDoc = { size: size + out.length, hash: prev };
           if (head === undefined) await heads.insert(this.#name, next);
           else await heads.put(this.#name, next, { ifVersion: head.version });

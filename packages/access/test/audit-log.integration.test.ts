@@ -119,9 +119,10 @@ describeWithService('PLINTH_PG_URL', 'AuditLog on PostgreSQL', (url) => {
 
     beforeAll(async () => {
       log = await open(schema, { checkpointEvery: 8, batchMaxEntries: 5 });
-      for (let i = 0; i < 30; i++)
+      for (let i = 0; i < 30; i++) {
         void log.append({ type: 'authz.denied', subject: `u${i}`, data: { i } });
-      await log.flush();
+        if (i % 5 === 4) await log.flush(); // one commit per 5 appends: checkpoints at 10, 20, 30
+      }
       await log.checkpoint();
       const r = await client.query(
         `SELECT space, key, doc, version, format FROM ${table} WHERE space LIKE 'access.audit.%'`,

@@ -296,6 +296,7 @@ describe('audit log tampering in the SQLite file', () => {
         outcome: 'failure',
         data: { i, tags: ['a', 'b'] },
       });
+      if (i % 7 === 6) await log.flush(); // one commit (one block) per 7 appends
     }
     await log.flush();
     await log.checkpoint();

@@ -11,7 +11,7 @@
  * - {@link verifyInclusion} and {@link verifyConsistency} are the verification algorithms of
  *   RFC 9162 §2.1.3.2 and §2.1.4.2: pure functions of the proof, needing no access to the log.
  */
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
 const HASH_BYTES = 32;
 const LEAF_PREFIX = Buffer.from([0]);
@@ -22,12 +22,22 @@ export const EMPTY_ROOT: Buffer = createHash('sha256').digest();
 
 /** RFC 6962 leaf hash of `data` (UTF-8 text or bytes). */
 export function leafHash(data: string | Uint8Array): Buffer {
+  // U+0000 is the single byte 0x00 in UTF-8: the one-shot hash of '\0' + text is the leaf hash.
+  if (typeof data === 'string') return hash('sha256', '\u0000' + data, 'buffer');
   return createHash('sha256').update(LEAF_PREFIX).update(data).digest();
 }
 
+const scratch = Buffer.alloc(1 + 2 * HASH_BYTES);
+scratch[0] = NODE_PREFIX[0] as number;
+
 /** RFC 6962 interior node hash. */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
-  return createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest();
+  if (left.length !== HASH_BYTES || right.length !== HASH_BYTES) {
+    return createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest();
+  }
+  scratch.set(left, 1);
+  scratch.set(right, 1 + HASH_BYTES);
+  return hash('sha256', scratch, 'buffer');
 }
 
 /** The largest power of two strictly smaller than `n` (n ≥ 2). */
