@@ -160,6 +160,28 @@ function pad(n: number): string {
   return String(n).padStart(15, '0');
 }
 
+/** A stored block that is not what this module writes: tampered with or corrupted. */
+function malformed(first: unknown): Error {
+  return accessErrors.create(
+    'E_STORAGE',
+    `the audit block at ${String(first).slice(0, 20)} is malformed (verify() reports what changed)`,
+    { details: { reason: 'malformed-block' } },
+  );
+}
+
+function parseLine(line: string, first: unknown): AuditEntry {
+  let e: unknown;
+  try {
+    e = JSON.parse(line);
+  } catch {
+    throw malformed(first);
+  }
+  if (typeof e !== 'object' || e === null || typeof (e as AuditEntry).seq !== 'number') {
+    throw malformed(first);
+  }
+  return e as AuditEntry;
+}
+
 function invalidOption(option: string, message: string): never {
   throw accessErrors.create('E_INVALID_OPTION', `AuditLog: ${message}`, { details: { option } });
 }
@@ -215,6 +237,8 @@ export class AuditLog extends TypedEmitter<AccessEvents> implements AuditSink {
   #lastCheckpoint = 0;
   #timer: TimerHandle | undefined;
   #lock: Promise<void> = Promise.resolve();
+  /** Whether the tree was loaded from storage once. */
+  #loaded = false;
 
   private constructor(options: AuditLogOptions, resolved: Resolved) {
     super();
@@ -431,7 +455,9 @@ export class AuditLog extends TypedEmitter<AccessEvents> implements AuditSink {
   }
 
   async #commitUnlocked(batch: readonly Pending[]): Promise<SealedEntry[]> {
-    await this.#syncUnlocked();
+    // The first commit loads the tree outside the transaction (a long read); later ones catch
+    // up on what other instances appended inside it, from the head they read.
+    if (!this.#loaded) await this.#syncUnlocked();
     const sealed = await storageCall(() =>
       this.#store.transaction(
         async (tx) => {
@@ -499,6 +525,7 @@ export class AuditLog extends TypedEmitter<AccessEvents> implements AuditSink {
     const head = await storageCall(() => this.#store.collection<HeadDoc>(C.heads).get(this.#name));
     const size = head?.value.size ?? 0;
     if (size !== this.#tree.size) await this.#catchUp(undefined, size);
+    this.#loaded = true;
   }
 
   async #catchUp(tx: Transaction | undefined, size: number): Promise<void> {
@@ -532,9 +559,12 @@ export class AuditLog extends TypedEmitter<AccessEvents> implements AuditSink {
             { details: { reason: 'block-gap', at: this.#tree.size } },
           );
         }
-        for (const line of value.entries) this.#tree.push(leafHash(line));
-        const last = value.entries[value.entries.length - 1];
-        if (last !== undefined) this.#headHash = (JSON.parse(last) as AuditEntry).hash;
+        const lines: unknown[] = value.entries;
+        if (!lines.every((l) => typeof l === 'string')) throw malformed(value.first);
+        const last = lines[lines.length - 1] as string | undefined;
+        const lastHash = last === undefined ? this.#headHash : parseLine(last, value.first).hash;
+        for (const line of lines as string[]) this.#tree.push(leafHash(line));
+        this.#headHash = lastHash;
         if (this.#tree.size >= size) break;
       }
       cursor = page.cursor;
@@ -581,8 +611,11 @@ export class AuditLog extends TypedEmitter<AccessEvents> implements AuditSink {
         blocks.list({ prefix, gte: start, limit: 20, ...(cursor === undefined ? {} : { cursor }) }),
       );
       for (const { value } of page.items) {
-        for (const line of value.entries) {
-          const e = JSON.parse(line) as AuditEntry;
+        const lines: unknown = value.entries;
+        if (!Array.isArray(lines)) throw malformed(value.first);
+        for (const line of lines as unknown[]) {
+          if (typeof line !== 'string') throw malformed(value.first);
+          const e = parseLine(line, value.first);
           if (e.seq < from) continue;
           out.push(e);
           if (out.length >= limit) return out;

@@ -441,6 +441,44 @@ describe('audit log tampering in the SQLite file', () => {
     }
   });
 
+  it('a stored entry that is not JSON is reported as malformed; reads and appends refuse it with a typed error', async () => {
+    const d = db();
+    const first = readRows(d).find((r) => r.space === BLOCKS) as Row;
+    const doc = JSON.parse(first.data) as { entries: unknown[] };
+    doc.entries[3] = '{"seq": 3, broken';
+    doc.entries[4] = 42;
+    d.prepare(`UPDATE plinth_records SET data = ? WHERE space = ? AND key = ?`).run(
+      JSON.stringify(doc),
+      BLOCKS,
+      first.key,
+    );
+    d.close();
+    const store = await openStore({ adapter: sqliteAdapter({ path }) });
+    const log = await AuditLog.open({
+      store,
+      signingKey: keys.privateKey,
+      checkpointIntervalMs: 0,
+    });
+    try {
+      const report = await log.verify();
+      expect(report.problems.filter((p) => p.kind === 'malformed').map((p) => p.position)).toEqual([
+        3, 4,
+      ]);
+      expect(report.problems.some((p) => p.kind === 'checkpoint-root-mismatch')).toBe(true);
+      const code = (p: Promise<unknown>) =>
+        p.then(
+          () => 'ok',
+          (e: unknown) => (e as { code?: string }).code ?? 'raw',
+        );
+      expect(await code(log.entries())).toBe('E_STORAGE');
+      expect(await code(log.append({ type: 'login.failed' }))).toBe('E_STORAGE');
+    } finally {
+      await log.close();
+      await store.close();
+      restore();
+    }
+  });
+
   it('an instance that saw more entries than the stored head refuses to append on a rewound log', async () => {
     const store = await openStore({ adapter: sqliteAdapter({ path }) });
     const log = await AuditLog.open({
