@@ -561,6 +561,15 @@ export class AuditLog extends TypedEmitter<AccessEvents> implements AuditSink {
         }
         const lines: unknown[] = value.entries;
         if (!lines.every((l) => typeof l === 'string')) throw malformed(value.first);
+        const head = lines[0] as string | undefined;
+        if (head !== undefined && parseLine(head, value.first).prev !== this.#headHash) {
+          // Never build on (or sign) a chain whose blocks do not link up.
+          throw accessErrors.create(
+            'E_CONFLICT',
+            `the audit block at ${value.first} does not link to the entry before it`,
+            { details: { reason: 'chain-broken', at: value.first } },
+          );
+        }
         const last = lines[lines.length - 1] as string | undefined;
         const lastHash = last === undefined ? this.#headHash : parseLine(last, value.first).hash;
         for (const line of lines as string[]) this.#tree.push(leafHash(line));

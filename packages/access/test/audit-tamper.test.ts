@@ -479,6 +479,45 @@ describe('audit log tampering in the SQLite file', () => {
     }
   });
 
+  it('a fresh instance refuses to build on blocks that do not link up (swapped block entries)', async () => {
+    const d = db();
+    const [b0, b1] = readRows(d).filter((r) => r.space === BLOCKS) as [Row, Row];
+    const put = (key: string, data: string) =>
+      d
+        .prepare(`UPDATE plinth_records SET data = ? WHERE space = ? AND key = ?`)
+        .run(data, BLOCKS, key);
+    // Swap the entries only (both blocks hold 7), keeping each block's own first/count.
+    const [d0, d1] = [JSON.parse(b0.data), JSON.parse(b1.data)] as { entries: string[] }[];
+    put(b0.key, JSON.stringify({ ...d0, entries: d1!.entries }));
+    put(b1.key, JSON.stringify({ ...d1, entries: d0!.entries }));
+    d.close();
+    const store = await openStore({ adapter: sqliteAdapter({ path }) });
+    const log = await AuditLog.open({
+      store,
+      signingKey: keys.privateKey,
+      checkpointIntervalMs: 0,
+    });
+    try {
+      const e = await log.append({ type: 'login.failed' }).then(
+        () => undefined,
+        (x: unknown) => x as { code: string; details: { reason: string } },
+      );
+      expect([e?.code, e?.details.reason]).toEqual(['E_CONFLICT', 'chain-broken']);
+      expect(
+        await log.checkpoint().then(
+          () => 'signed',
+          () => 'refused',
+        ),
+      ).toBe('refused');
+      const report = await log.verify();
+      expect(report.problems.some((p) => p.kind === 'reordered')).toBe(true);
+    } finally {
+      await log.close();
+      await store.close();
+      restore();
+    }
+  });
+
   it('an instance that saw more entries than the stored head refuses to append on a rewound log', async () => {
     const store = await openStore({ adapter: sqliteAdapter({ path }) });
     const log = await AuditLog.open({
