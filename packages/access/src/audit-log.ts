@@ -50,13 +50,13 @@ import { storageCall } from './internal/storage.js';
 import { DEFAULT_ACCESS_LIMITS } from './options.js';
 import type { AuditEntry, AuditRecordInput, AuditSink, Checkpoint } from './types.js';
 
-export const AUDIT_COLLECTIONS_NAMES = {
+const C = {
   blocks: 'access.audit.blocks',
   heads: 'access.audit.heads',
   checkpoints: 'access.audit.checkpoints',
 } as const;
-const C = AUDIT_COLLECTIONS_NAMES;
 
+/** The collections the audit log declares. */
 export const AUDIT_COLLECTIONS: CollectionDefinitions = {
   [C.blocks]: {},
   [C.heads]: {},
