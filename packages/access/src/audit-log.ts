@@ -263,11 +263,17 @@ export class AuditLog extends TypedEmitter<AccessEvents> implements AuditSink {
     this.#life = new Lifecycle('@plinth/access', 'AuditLog', () => this.#shutdown());
     if (resolved.signingKey !== undefined && resolved.checkpointIntervalMs > 0) {
       this.#timer = this.#clock.setInterval(() => {
-        if (this.#tree.size > this.#lastCheckpoint && !this.#life.closed) {
-          this.checkpoint().catch((error: unknown) =>
+        if (this.#life.closed) return;
+        // Sync first: the entries may have been appended by another instance.
+        this.#sync()
+          .then(() =>
+            this.#tree.size > this.#lastCheckpoint && !this.#life.closed
+              ? this.checkpoint()
+              : undefined,
+          )
+          .catch((error: unknown) =>
             this.#logger.warn({ err: error }, 'a timed audit checkpoint failed'),
           );
-        }
       }, resolved.checkpointIntervalMs);
     }
   }

@@ -1,7 +1,7 @@
 import { createHash, generateKeyPairSync, verify as edVerify } from 'node:crypto';
 import { ManualClock, canonicalJson, isPlinthError } from '@plinth/core';
 import { memoryAdapter, openStore, type Store } from '@plinth/storage';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AuditLog } from '../src/audit-log.js';
 import { auditExportToNdjson, parseAuditExport, verifyAuditExport } from '../src/audit-verify.js';
 import { verifyConsistency, verifyInclusion } from '../src/internal/merkle.js';
@@ -114,13 +114,27 @@ describe('AuditLog over the memory adapter', () => {
     await log.append({ type: 'login.succeeded', subject: 'a' });
     expect(await log.checkpoints()).toHaveLength(0);
     await clock.advanceAsync(5_000);
-    await log.flush();
-    await new Promise((r) => setImmediate(r));
-    const first = await log.checkpoints();
-    expect(first.map((c) => c.size)).toEqual([1]);
+    await vi.waitFor(async () => expect((await log.checkpoints()).map((c) => c.size)).toEqual([1]));
     await clock.advanceAsync(5_000);
     await new Promise((r) => setImmediate(r));
     expect(await log.checkpoints()).toHaveLength(1);
+    // An instance that only watches signs, on its timer, what another instance appended.
+    const watcher = await AuditLog.open({
+      store,
+      clock,
+      name: 'shared',
+      signingKey: keys.privateKey,
+      checkpointIntervalMs: 7_000,
+    });
+    const writer = await AuditLog.open({ store, clock, name: 'shared', checkpointIntervalMs: 0 });
+    await writer.appendMany([{ type: 'role.assigned' }, { type: 'role.unassigned' }]);
+    expect(watcher.knownSize).toBe(0);
+    await clock.advanceAsync(7_000);
+    await vi.waitFor(async () =>
+      expect((await watcher.checkpoints()).map((c) => c.size)).toEqual([2]),
+    );
+    await watcher.close();
+    await writer.close();
     await log.close();
     expect(clock.pendingTimers).toBe(timers - 1);
   });
