@@ -45,7 +45,7 @@ import {
   type AuditPublicKey,
   type AuditSigningKey,
 } from './internal/audit-keys.js';
-import { MerkleTree, leafHash } from './internal/merkle.js';
+import { MerkleTree, leafHashHex } from './internal/merkle.js';
 import { storageCall } from './internal/storage.js';
 import { DEFAULT_ACCESS_LIMITS } from './options.js';
 import type { AuditEntry, AuditRecordInput, AuditSink, Checkpoint } from './types.js';
@@ -507,7 +507,7 @@ export class AuditLog extends TypedEmitter<AccessEvents> implements AuditSink {
         { retry: { attempts: 100, baseDelayMs: 1, maxDelayMs: 50 } },
       ),
     );
-    for (const s of sealed) this.#tree.push(s.leaf);
+    for (const s of sealed) this.#tree.pushHex(s.leaf);
     this.#headHash = (sealed[sealed.length - 1] as SealedEntry).entry.hash;
     return sealed;
   }
@@ -578,7 +578,7 @@ export class AuditLog extends TypedEmitter<AccessEvents> implements AuditSink {
         }
         const last = lines[lines.length - 1] as string | undefined;
         const lastHash = last === undefined ? this.#headHash : parseLine(last, value.first).hash;
-        for (const line of lines as string[]) this.#tree.push(leafHash(line));
+        for (const line of lines as string[]) this.#tree.pushHex(leafHashHex(line));
         this.#headHash = lastHash;
         if (this.#tree.size >= size) break;
       }

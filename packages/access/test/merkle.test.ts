@@ -107,6 +107,9 @@ describe('RFC 6962 hashing', () => {
         (raw, i, j) => {
           const leaves = raw.map((u) => Buffer.from(u));
           const t = treeOf(leaves);
+          const viaHex = new MerkleTree();
+          for (const l of leaves) viaHex.pushHex(leafHash(l).toString('hex'));
+          expect(viaHex.root().equals(t.root())).toBe(true);
           const n = 1 + (i % leaves.length);
           const m = j % n;
           const d = leaves.slice(0, n);

@@ -13,7 +13,7 @@ import { canonicalJson } from '@plinth/core';
 import { accessErrors } from '../errors.js';
 import { DEFAULT_ACCESS_LIMITS } from '../options.js';
 import type { AuditEntry, AuditRecordInput, JsonValue } from '../types.js';
-import { leafHash } from './merkle.js';
+import { leafHash, leafHashHex } from './merkle.js';
 const sha256Hex = (text: string): string => oneShot('sha256', text, 'hex');
 
 /** The `prev` of entry 0. */
@@ -188,7 +188,8 @@ export function chainHash(entry: Omit<AuditEntry, 'hash'> & { hash?: string }): 
 export interface SealedEntry {
   readonly entry: AuditEntry;
   readonly line: string;
-  readonly leaf: Buffer;
+  /** The Merkle leaf hash, hex. */
+  readonly leaf: string;
 }
 
 /**
@@ -215,7 +216,7 @@ export function seal(checked: CheckedRecord, seq: number, at: number, prev: stri
   e.prev = prev;
   e.hash = hash;
   const entry = e as AuditEntry;
-  return { entry, line, leaf: leafHash(line) };
+  return { entry, line, leaf: leafHashHex(line) };
 }
 
 /** The leaf hash (hex) of an entry as the Merkle tree holds it. */

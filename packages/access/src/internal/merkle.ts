@@ -20,6 +20,11 @@ const NODE_PREFIX = Buffer.from([1]);
 /** SHA-256 of the empty string: the root of a tree with no leaves. */
 export const EMPTY_ROOT: Buffer = createHash('sha256').digest();
 
+/** RFC 6962 leaf hash of UTF-8 `text`, as hex (no Buffer allocated). */
+export function leafHashHex(text: string): string {
+  return hash('sha256', '\u0000' + text, 'hex');
+}
+
 /** RFC 6962 leaf hash of `data` (UTF-8 text or bytes). */
 export function leafHash(data: string | Uint8Array): Buffer {
   // U+0000 is the single byte 0x00 in UTF-8: the one-shot hash of '\0' + text is the leaf hash.
@@ -63,28 +68,54 @@ export class MerkleTree {
   /** Appends one leaf hash (32 bytes). */
   push(leaf: Uint8Array): void {
     if (leaf.length !== HASH_BYTES) throw new RangeError('a leaf hash is 32 bytes');
-    let hash: Uint8Array = leaf;
-    for (let h = 0; ; h++) {
-      const index = this.#put(h, hash);
-      if ((index & 1) === 0) break;
-      hash = nodeHash(this.#at(h, index - 1), hash);
+    const index = this.#slot(0);
+    (this.#levels[0] as Buffer).set(leaf, index * HASH_BYTES);
+    this.#climb(index);
+  }
+
+  /**
+   * Appends one leaf hash given as 64 hex digits. The hot path: the hash is written straight
+   * into the level array, and no Buffer is allocated per leaf or per node.
+   */
+  pushHex(leaf: string): void {
+    const index = this.#slot(0);
+    if ((this.#levels[0] as Buffer).write(leaf, index * HASH_BYTES, HASH_BYTES, 'hex') !== 32) {
+      throw new RangeError('a leaf hash is 64 hex digits');
+    }
+    this.#climb(index);
+  }
+
+  /** Completes the subtrees the new leaf at `index` closes, bottom up. */
+  #climb(leafIndex: number): void {
+    let index = leafIndex;
+    for (let h = 0; (index & 1) === 1; h++) {
+      // The two children are adjacent in their level: one copy after the 0x01 prefix.
+      (this.#levels[h] as Buffer).copy(
+        scratch,
+        1,
+        (index - 1) * HASH_BYTES,
+        (index + 1) * HASH_BYTES,
+      );
+      const parent = hash('sha256', scratch, 'hex');
+      index = this.#slot(h + 1);
+      (this.#levels[h + 1] as Buffer).write(parent, index * HASH_BYTES, HASH_BYTES, 'hex');
     }
     this.#size++;
   }
 
-  #put(h: number, hash: Uint8Array): number {
+  /** Reserves the next slot of level `h` (growing it) and returns its index. */
+  #slot(h: number): number {
     if (this.#levels.length <= h) {
       this.#levels.push(Buffer.allocUnsafe(HASH_BYTES * 64));
       this.#counts.push(0);
     }
     const count = this.#counts[h] as number;
-    let level = this.#levels[h] as Buffer;
+    const level = this.#levels[h] as Buffer;
     if ((count + 1) * HASH_BYTES > level.length) {
       const grown = Buffer.allocUnsafe(level.length * 2);
       level.copy(grown, 0, 0, count * HASH_BYTES);
-      this.#levels[h] = level = grown;
+      this.#levels[h] = grown;
     }
-    level.set(hash, count * HASH_BYTES);
     this.#counts[h] = count + 1;
     return count;
   }
