@@ -8,7 +8,6 @@ import {
   Lifecycle,
   TypedEmitter,
   check,
-  checkName,
   noopLogger,
   resolveOptions,
   systemClock,
@@ -31,6 +30,14 @@ import {
   type ParsedHash,
   type ScryptParams,
 } from './internal/password-hashers.js';
+import {
+  lockedKind,
+  policyMessage,
+  prepare,
+  principalOf,
+  sourceOf,
+  validName,
+} from './internal/password-policy.js';
 import { hmacSha256 } from './internal/secrets.js';
 import { storageCall } from './internal/storage.js';
 import { DEFAULT_ACCESS_LIMITS } from './options.js';
@@ -77,24 +84,6 @@ interface PasswordDoc {
   hash: string;
   peppered: boolean;
   changedAt: number;
-}
-
-const PRINCIPAL_LIMIT = DEFAULT_ACCESS_LIMITS.maxNameLength;
-const MAX_SOURCE_LENGTH = 256;
-
-/** A password as the hasher gets it, or the rule it breaks. */
-type Prepared = { readonly text: string } | { readonly rule: string };
-
-function prepare(password: string, minLength: number, maxBytes: number): Prepared {
-  // UTF-8 never takes fewer bytes than UTF-16 code units: this bounds the work of normalising.
-  if (password.length > maxBytes) return { rule: 'max-length' };
-  if (!password.isWellFormed()) return { rule: 'characters' };
-  const text = password.normalize('NFKC');
-  if (Buffer.byteLength(text, 'utf8') > maxBytes) return { rule: 'max-length' };
-  let count = 0;
-  for (const _ of text) count++;
-  if (count < minLength) return { rule: 'min-length' };
-  return { text };
 }
 
 export class Passwords extends TypedEmitter<AccessEvents> {
@@ -174,7 +163,7 @@ export class Passwords extends TypedEmitter<AccessEvents> {
     }
     const prepared = prepare(password, this.#minLength, this.#maxBytes);
     if ('rule' in prepared) {
-      throw accessErrors.create('E_PASSWORD_POLICY', policyMessage(prepared.rule, this), {
+      throw accessErrors.create('E_PASSWORD_POLICY', policyMessage(prepared.rule), {
         details: { rule: prepared.rule, minLength: this.#minLength, maxBytes: this.#maxBytes },
       });
     }
@@ -211,7 +200,7 @@ export class Passwords extends TypedEmitter<AccessEvents> {
     }
     const prepared = prepare(newPassword, this.#minLength, this.#maxBytes);
     if ('rule' in prepared) {
-      throw accessErrors.create('E_PASSWORD_POLICY', policyMessage(prepared.rule, this), {
+      throw accessErrors.create('E_PASSWORD_POLICY', policyMessage(prepared.rule), {
         details: { rule: prepared.rule, minLength: this.#minLength, maxBytes: this.#maxBytes },
       });
     }
@@ -510,57 +499,4 @@ function resolvePasswordsOptions(options: PasswordsOptions): ResolvedPasswords {
     ...o,
     resolvedParams: Object.freeze(params) as unknown as Argon2idParams | ScryptParams,
   };
-}
-
-function principalOf(value: unknown, what = 'principal id'): string {
-  try {
-    return checkName(value, { what, maxLength: PRINCIPAL_LIMIT, package: '@plinth/access' });
-  } catch (error) {
-    if (accessErrors.is(error)) throw error;
-    throw accessErrors.create('E_INVALID_NAME', `${what} breaks the name policy`, { cause: error });
-  }
-}
-
-function validName(value: string): string | undefined {
-  try {
-    return checkName(value, { maxLength: PRINCIPAL_LIMIT });
-  } catch {
-    return undefined;
-  }
-}
-
-function sourceOf(options: unknown): string | undefined {
-  if (options === undefined) return undefined;
-  if (typeof options !== 'object' || options === null) {
-    throw accessErrors.create('E_INVALID_ARGUMENT', 'verifyPassword options must be an object');
-  }
-  const source = (options as { source?: unknown }).source;
-  if (source === undefined) return undefined;
-  if (
-    typeof source !== 'string' ||
-    source.length > MAX_SOURCE_LENGTH ||
-    validName(source) === undefined
-  ) {
-    throw accessErrors.create(
-      'E_INVALID_ARGUMENT',
-      `source must be a printable string of at most ${MAX_SOURCE_LENGTH} characters`,
-    );
-  }
-  return source;
-}
-
-function lockedKind(key: string | undefined): string {
-  return key === undefined ? 'unknown' : key.slice(0, key.indexOf(':'));
-}
-
-function policyMessage(rule: string, p: Passwords): string {
-  void p;
-  switch (rule) {
-    case 'min-length':
-      return 'the password is too short';
-    case 'max-length':
-      return 'the password is too long';
-    default:
-      return 'the password holds unpaired surrogate characters';
-  }
 }

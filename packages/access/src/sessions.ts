@@ -11,7 +11,6 @@ import {
   Lifecycle,
   TypedEmitter,
   check,
-  checkName,
   noopLogger,
   resolveOptions,
   systemClock,
@@ -22,7 +21,17 @@ import {
 import type { CollectionDefinitions, Store, StoreChange } from '@plinth/storage';
 import { accessErrors } from './errors.js';
 import type { AccessEvents } from './events.js';
-import { randomToken, sha256Hex } from './internal/secrets.js';
+import {
+  mfaOf,
+  newId,
+  objectOf,
+  principalOf,
+  reasonOf,
+  refusal,
+  sourceOf,
+  type SessionRefusal,
+} from './internal/session-args.js';
+import { sha256Hex } from './internal/secrets.js';
 import { SessionCache } from './internal/session-cache.js';
 import { storageCall } from './internal/storage.js';
 import { DEFAULT_ACCESS_LIMITS } from './options.js';
@@ -95,9 +104,7 @@ export interface IssuedSession extends Session {
   readonly id: string;
 }
 
-/** Why `validate` refused (`details.reason` of `E_UNAUTHENTICATED`). */
-export type SessionRefusal =
-  'malformed' | 'unknown' | 'expired' | 'idle' | 'revoked' | 'rotated' | 'mfa-required';
+export type { SessionRefusal } from './internal/session-args.js';
 
 interface SessionDoc {
   [field: string]: unknown;
@@ -652,79 +659,6 @@ export class Sessions extends TypedEmitter<AccessEvents> {
     } catch (error) {
       throw accessErrors.create('E_STORAGE', 'appending the audit record failed', { cause: error });
     }
-  }
-}
-
-function newId(prefix: string): { id: string; key: string; handle: string } {
-  const id = `${prefix}${randomToken(32)}`;
-  const key = sha256Hex(id);
-  return { id, key, handle: key.slice(0, 24) };
-}
-
-function refusal(reason: SessionRefusal) {
-  const messages: Record<SessionRefusal, string> = {
-    malformed: 'the session id is malformed',
-    unknown: 'no such session',
-    expired: 'the session expired',
-    idle: 'the session expired after inactivity',
-    revoked: 'the session was revoked',
-    rotated: 'the session id was replaced by a newer one',
-    'mfa-required': 'this action needs a recent MFA check',
-  };
-  return accessErrors.create('E_UNAUTHENTICATED', messages[reason], { details: { reason } });
-}
-
-function principalOf(value: unknown): string {
-  try {
-    return checkName(value, {
-      what: 'principal id',
-      maxLength: DEFAULT_ACCESS_LIMITS.maxNameLength,
-      package: '@plinth/access',
-    });
-  } catch (error) {
-    if (accessErrors.is(error)) throw error;
-    throw accessErrors.create('E_INVALID_NAME', 'principal id breaks the name policy', {
-      cause: error,
-    });
-  }
-}
-
-function objectOf<T extends object>(value: T | undefined, what: string): Partial<T> {
-  if (value === undefined) return {};
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw accessErrors.create('E_INVALID_ARGUMENT', `${what} must be an object`);
-  }
-  return value;
-}
-
-function mfaOf(value: unknown, now: number): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value > now) {
-    throw accessErrors.create('E_INVALID_ARGUMENT', 'mfaAt must be an epoch ms not in the future');
-  }
-  return value;
-}
-
-function reasonOf(value: unknown, fallback: string): string {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'string' || !/^[a-z][a-z0-9-]{0,63}$/.test(value)) {
-    throw accessErrors.create('E_INVALID_ARGUMENT', 'reason must match [a-z][a-z0-9-]{0,63}');
-  }
-  return value;
-}
-
-function sourceOf(value: unknown): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value.length === 0 || value.length > 256) {
-    throw accessErrors.create(
-      'E_INVALID_ARGUMENT',
-      'source must be a string of 1 to 256 characters',
-    );
-  }
-  try {
-    return checkName(value, { what: 'source', package: '@plinth/access' });
-  } catch (error) {
-    throw accessErrors.create('E_INVALID_ARGUMENT', 'source must be printable', { cause: error });
   }
 }
 
