@@ -5,12 +5,13 @@
  * verifies offline (see `audit-verify.ts`).
  *
  * Storage layout (collections `access.audit.*`):
- * - `access.audit.blocks`: one document per committed batch, key `<name>/<first seq, 15 digits>`,
- *   `{ name, first, count, entries }` where `entries` holds each entry's canonical JSON text
- *   (exactly the bytes of its Merkle leaf).
+ * - `access.audit.blocks`: one document per block of at most `batchMaxEntries` entries (and about
+ *   1 MiB), key `<name>/<first seq, 15 digits>`, `{ name, first, count, entries }` where
+ *   `entries` holds each entry's canonical JSON text (exactly the bytes of its Merkle leaf).
  * - `access.audit.heads`: key `<name>`, `{ size, hash }`: how many entries the chain has and the
- *   hash of the last. Every commit writes a block and the head with compare-and-set in one
- *   transaction, so instances sharing a database append to one chain and never fork.
+ *   hash of the last. Every commit writes its blocks (up to 16; one appendMany call is never
+ *   split) and the head, with compare-and-set, in one transaction, so instances sharing a
+ *   database append to one chain and never fork (the loser of a race retries on the new head).
  * - `access.audit.checkpoints`: key `<name>/<size, 15 digits>`, a {@link Checkpoint}.
  */
 import {
@@ -206,7 +207,7 @@ function checkSize(value: unknown, what: string): number {
 
 /**
  * The tamper-evident audit log. `append` is group-committed: every append made while a commit
- * is in flight (or in the same tick) goes into the next transaction as one block.
+ * is in flight (or in the same tick) goes into the next transaction.
  *
  * ```ts
  * const audit = await AuditLog.open({ store, signingKey: privateKeyPem });
