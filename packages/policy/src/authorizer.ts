@@ -103,6 +103,8 @@ let unstoredCount = 0;
 
 /** A request entity reference → a uid, reusing the store's object when the entity is stored. */
 function requestUid(ref: unknown, store: EntityStore, part: string): EntityUID {
+  // A uid an entity store handed out (`internUid`, `StoredEntity.uid`): already validated.
+  if (ref instanceof EntityUID) return ref;
   if (typeof ref === 'object' && ref !== null) {
     const { type, id } = ref as { type?: unknown; id?: unknown };
     if (typeof type === 'string' && typeof id === 'string') {
@@ -251,8 +253,8 @@ export class Authorizer<P extends AuthorizerPolicies = AuthorizerPolicies> {
     } else {
       const pb = this.#pBuckets;
       const rb = this.#rBuckets;
-      pb.length = 0;
-      rb.length = 0;
+      if (pb.length !== 0) pb.length = 0;
+      if (rb.length !== 0) rb.length = 0;
       // A candidate must match both scopes: when no policy of the group matches the resource
       // (or the principal), nothing applies and the other side need not be collected.
       const nr = group.resource.collect(env.resource, store, rb);
@@ -314,9 +316,9 @@ export class Authorizer<P extends AuthorizerPolicies = AuthorizerPolicies> {
     const permits = this.#permits;
     const forbids = this.#forbids;
     const misses = this.#misses;
-    permits.length = 0;
-    forbids.length = 0;
-    misses.length = 0;
+    if (permits.length !== 0) permits.length = 0;
+    if (forbids.length !== 0) forbids.length = 0;
+    if (misses.length !== 0) misses.length = 0;
     const explain = this.#explain;
     let errors: PolicyEvaluationError[] | undefined;
     for (const bucket of buckets) {

@@ -3,7 +3,8 @@ import type { PreparedContext } from './authorizer.js';
 
 /**
  * An entity reference as hosts write it: Cedar's JSON `{ type, id }` (the `__entity` escape is
- * accepted too), or the text form `User::"alice"`.
+ * accepted too), or the text form `User::"alice"`. A uid an `EntityStore` returned (`internUid`,
+ * `StoredEntity.uid`) is one too, and the fastest to pass.
  */
 export type EntityRef =
   | { readonly type: string; readonly id: string }
