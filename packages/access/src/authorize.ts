@@ -102,6 +102,7 @@ export interface AccessControlOptions {
 }
 
 type PolicyObligations = readonly Obligation[];
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 const NONE: readonly never[] = Object.freeze([]);
 
@@ -160,6 +161,8 @@ export class AccessControl extends TypedEmitter<AccessEvents> {
   readonly #actionRefs = new Map<string, { type: string; id: string }>();
   readonly #preparedRoles = new WeakMap<readonly string[], PreparedContext>();
   readonly #scopes = new Map<string, Scope>();
+  /** Each principal record's uid as the entity store interned it. */
+  readonly #principalUids = new WeakMap<object, EntityRef>();
 
   constructor(options: AccessControlOptions) {
     super();
@@ -306,12 +309,19 @@ export class AccessControl extends TypedEmitter<AccessEvents> {
       return this.#finish(request, denied('principal'), scope.text);
     }
     const roles = this.#directory.effectiveRoles(principal, scope);
+    const entities = this.#directory.entities;
+    let principalUid = this.#principalUids.get(principal);
+    if (principalUid === undefined) {
+      const uid = this.#directory.uidOf(principal);
+      principalUid = entities.internUid(uid.type, uid.id) ?? uid;
+      this.#principalUids.set(principal, principalUid);
+    }
     let response: AuthorizationResponse;
     try {
       response = this.#authorizer.isAuthorized({
-        principal: this.#directory.uidOf(principal),
+        principal: principalUid,
         action: this.#action(request.action),
-        resource: scope,
+        resource: entities.internUid(scope.type, scope.id) ?? scope,
         context:
           context === undefined
             ? this.#rolesContext(roles)
@@ -374,19 +384,31 @@ export class AccessControl extends TypedEmitter<AccessEvents> {
         }
       }
     }
-    const allow = r.decision === 'allow' && stepUp === undefined;
-    return {
-      decision: allow ? 'allow' : 'deny',
-      allowed: allow,
+    if (r.decision === 'allow' && stepUp === undefined) {
+      return {
+        decision: 'allow',
+        allowed: true,
+        determining: r.determining,
+        errors: r.errors,
+        nearMisses: NONE,
+        roles,
+        obligations: obligations ?? NONE,
+        mask: mask === undefined ? NONE : [...mask].sort(),
+      };
+    }
+    const denial: Mutable<AccessDecision> = {
+      decision: 'deny',
+      allowed: false,
       determining: r.determining,
       errors: r.errors,
       nearMisses: r.nearMisses ?? NONE,
       roles,
       obligations: obligations ?? NONE,
       mask: mask === undefined ? NONE : [...mask].sort(),
-      ...(stepUp === undefined ? {} : { stepUp: { maxAgeSeconds: stepUp } }),
-      ...(allow ? {} : { reason: stepUp === undefined ? 'policy' : 'mfa' }),
+      reason: stepUp === undefined ? 'policy' : 'mfa',
     };
+    if (stepUp !== undefined) denial.stepUp = { maxAgeSeconds: stepUp };
+    return denial;
   }
 
   #finish(request: AccessRequest, d: AccessDecision, resource: string): AccessDecision {
