@@ -80,8 +80,12 @@ export interface AccessDecision {
   readonly mask: readonly string[];
   /** Set when Cedar allowed but a `@requireMfa` is not met: ask for a second factor. */
   readonly stepUp?: { readonly maxAgeSeconds: number };
-  /** Why the request was denied before policy evaluation (unknown or disabled principal). */
-  readonly reason?: 'policy' | 'mfa' | 'principal';
+  /**
+   * Why a denial: the policies (`policy`), a `@requireMfa` not met (`mfa`), an unknown or
+   * disabled principal (`principal`), or an API key whose scopes do not cover the action
+   * (`scope`, from `Access.authorize`).
+   */
+  readonly reason?: 'policy' | 'mfa' | 'principal' | 'scope';
 }
 
 export interface AccessControlOptions {

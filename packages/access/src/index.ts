@@ -131,3 +131,5 @@ export { verifyInclusion, verifyConsistency } from './internal/merkle.js';
 export { auditLeafHash } from './internal/audit-entry.js';
 export { checkpointNote } from './internal/audit-keys.js';
 export type { AuditSigningKey, AuditPublicKey } from './internal/audit-keys.js';
+export { Access } from './access.js';
+export type { AccessOptions, Caller, LoginResult } from './access.js';
