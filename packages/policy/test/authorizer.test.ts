@@ -135,3 +135,32 @@ describe('prepared contexts', () => {
     expect(seen).toEqual([{ mfa: false, roles: [] }]);
   });
 });
+
+describe('index memo', () => {
+  it('follows hierarchy changes of the same uid (the memo keys on the ancestor set)', () => {
+    const entities = EntityStore.fromJson([
+      { uid: { type: 'User', id: 'u' } },
+      { uid: { type: 'Doc', id: 'd' } },
+    ]);
+    const auth = new Authorizer({
+      policies: PolicySet.parse(
+        'permit(principal in Team::"t", action == Action::"read", resource in Folder::"f");',
+      ),
+      entities,
+    });
+    const req = {
+      principal: entities.internUid('User', 'u')!,
+      action: { type: 'Action', id: 'read' },
+      resource: entities.internUid('Doc', 'd')!,
+    };
+    const decisions: string[] = [];
+    decisions.push(auth.isAuthorized(req).decision);
+    entities.upsert([{ uid: { type: 'Doc', id: 'd' }, parents: [{ type: 'Folder', id: 'f' }] }]);
+    decisions.push(auth.isAuthorized(req).decision);
+    entities.upsert([{ uid: { type: 'User', id: 'u' }, parents: [{ type: 'Team', id: 't' }] }]);
+    decisions.push(auth.isAuthorized(req).decision);
+    entities.upsert([{ uid: { type: 'Doc', id: 'd' } }]);
+    decisions.push(auth.isAuthorized(req).decision);
+    expect(decisions).toEqual(['deny', 'deny', 'allow', 'deny']);
+  });
+});

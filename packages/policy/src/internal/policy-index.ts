@@ -82,7 +82,40 @@ class DimensionIndex {
    * Appends to `out` the lists of entries whose scope part can match `uid` (each entry appears
    * in exactly one list) and returns how many entries that is.
    */
+  /**
+   * The buckets of a uid, remembered with the ancestor set they were computed from: the result
+   * depends only on the uid and its ancestors, and an ancestor set is replaced (never mutated)
+   * when the hierarchy changes, so an identical set means an identical answer.
+   */
+  readonly #memo = new WeakMap<
+    EntityUID,
+    {
+      readonly ancestors: ReadonlySet<unknown> | undefined;
+      readonly buckets: IndexEntry[][];
+      readonly n: number;
+    }
+  >();
+
   collect(uid: EntityUID, store: IndexStore, out: IndexEntry[][]): number {
+    const ancestors = this.#inTargets.length === 0 ? undefined : store.ancestorSet(uid);
+    const memo = this.#memo.get(uid);
+    if (memo !== undefined && memo.ancestors === ancestors) {
+      for (const b of memo.buckets) out.push(b);
+      return memo.n;
+    }
+    const buckets: IndexEntry[][] = [];
+    const n = this.#collect(uid, store, buckets, ancestors);
+    this.#memo.set(uid, { ancestors, buckets, n });
+    for (const b of buckets) out.push(b);
+    return n;
+  }
+
+  #collect(
+    uid: EntityUID,
+    store: IndexStore,
+    out: IndexEntry[][],
+    ancestors: ReadonlySet<{ readonly uid: EntityUID }> | undefined,
+  ): number {
     let n = 0;
     const eq = get2(this.#eq, uid);
     if (eq !== undefined) {
@@ -105,7 +138,6 @@ class DimensionIndex {
       out.push(self);
       n += self.length;
     }
-    const ancestors = store.ancestorSet(uid);
     if (ancestors === undefined) return n;
     if (ancestors.size <= targets.length) {
       for (const a of ancestors) {
