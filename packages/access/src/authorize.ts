@@ -164,7 +164,8 @@ export class AccessControl extends TypedEmitter<AccessEvents> {
   readonly #roleRefs = new Map<string, CedarJsonValue>();
   readonly #actionRefs = new Map<string, { type: string; id: string }>();
   readonly #preparedRoles = new WeakMap<readonly string[], PreparedContext>();
-  readonly #scopes = new Map<string, Scope>();
+  /** Parsed resource references, with the uid the entity store interned once it holds one. */
+  readonly #scopes = new Map<string, Scope & { uid?: EntityRef | undefined }>();
   /** Each principal record's uid as the entity store interned it. */
   readonly #principalUids = new WeakMap<object, EntityRef>();
 
@@ -227,7 +228,7 @@ export class AccessControl extends TypedEmitter<AccessEvents> {
     return prepared;
   }
 
-  #scope(ref: unknown): Scope {
+  #scope(ref: unknown): Scope & { uid?: EntityRef | undefined } {
     if (typeof ref !== 'string') return parseScope(ref);
     let scope = this.#scopes.get(ref);
     if (scope === undefined) {
@@ -291,7 +292,7 @@ export class AccessControl extends TypedEmitter<AccessEvents> {
       typeof request.principal === 'string'
         ? this.#directory.getPrincipal(request.principal)
         : undefined;
-    let scope: Scope;
+    let scope: Scope & { uid?: EntityRef | undefined };
     try {
       scope = this.#scope(request.resource);
     } catch (error) {
@@ -325,7 +326,7 @@ export class AccessControl extends TypedEmitter<AccessEvents> {
       response = this.#authorizer.isAuthorized({
         principal: principalUid,
         action: this.#action(request.action),
-        resource: entities.internUid(scope.type, scope.id) ?? scope,
+        resource: (scope.uid ??= entities.internUid(scope.type, scope.id)) ?? scope,
         context:
           context === undefined
             ? this.#rolesContext(roles)
