@@ -9,11 +9,6 @@ export function randomToken(bytes: number): string {
   return randomBytes(bytes).toString('base64url');
 }
 
-/** SHA-256 of UTF-8 text (or bytes), as a Buffer. */
-export function sha256(data: string | Uint8Array): Buffer {
-  return createHash('sha256').update(data).digest();
-}
-
 /** SHA-256 hex of UTF-8 text (or bytes). */
 export function sha256Hex(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
@@ -22,14 +17,6 @@ export function sha256Hex(data: string | Uint8Array): string {
 /** HMAC-SHA-256 of `data` under `key`, as a Buffer. */
 export function hmacSha256(key: Uint8Array | string, data: string | Uint8Array): Buffer {
   return createHmac('sha256', key).update(data).digest();
-}
-
-/**
- * True when `a` and `b` hold the same bytes. Both are hashed first, so the comparison runs on
- * two 32-byte values and takes the same time whatever the inputs' lengths or where they differ.
- */
-export function constantTimeEqual(a: string | Uint8Array, b: string | Uint8Array): boolean {
-  return timingSafeEqual(sha256(a), sha256(b));
 }
 
 /** True when two equal-length digests are equal, in constant time (false on a length mismatch). */
