@@ -43,7 +43,8 @@ import {
   checkPrincipalId,
   checkSource,
   checkStoreOption,
-} from './internal/totp-common.js';
+  COMMON_OPTION_CHECKS,
+} from './internal/component.js';
 import { DEFAULT_ACCESS_LIMITS } from './options.js';
 import type { AuditSink, ComponentOptions } from './types.js';
 
@@ -307,9 +308,7 @@ export class ApiKeys extends TypedEmitter<AccessEvents> {
       owner: 'ApiKeys',
       spec: {
         store: { check: check.object<Store>(), required: true },
-        clock: check.implementing<Clock>('now', 'setTimeout', 'setInterval'),
-        logger: check.implementing<Logger>('info', 'warn', 'error', 'child'),
-        audit: check.implementing<AuditSink>('append'),
+        ...COMMON_OPTION_CHECKS,
         prefix: check.string({ pattern: PREFIX_PATTERN }),
         pepper: check.custom<string | Uint8Array>(
           'a non-empty string or Uint8Array of at least 16 bytes',

@@ -17,6 +17,7 @@ import {
 import type { CollectionDefinitions, Store } from '@plinth/storage';
 import { randomBytes } from 'node:crypto';
 import { accessErrors } from './errors.js';
+import { COMMON_OPTION_CHECKS } from './internal/component.js';
 import type { AccessEvents } from './events.js';
 import {
   DEFAULT_ARGON2ID_PARAMS,
@@ -433,9 +434,7 @@ function resolvePasswordsOptions(options: PasswordsOptions): ResolvedPasswords {
         check: check.implementing<Store>('transaction', 'ensureCollections', 'collection'),
         required: true,
       },
-      clock: check.implementing<Clock>('now', 'setTimeout', 'setInterval'),
-      logger: check.implementing<Logger>('info', 'warn', 'error', 'child'),
-      audit: check.implementing<AuditSink>('append'),
+      ...COMMON_OPTION_CHECKS,
       hasher: check.oneOf(['argon2id', 'scrypt'] as const),
       params: check.object<Partial<Argon2idParams>>(),
       minLength: check.number({ min: 1, max: 128, integer: true }),

@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Lifecycle, TypedEmitter, check, resolveOptions, systemClock } from '@plinth/core';
-import type { Clock, Logger } from '@plinth/core';
+import type { Clock } from '@plinth/core';
 import type { CollectionDefinitions, Store } from '@plinth/storage';
 import { accessErrors } from './errors.js';
 import type { AccessEvents } from './events.js';
@@ -21,7 +21,8 @@ import {
   checkPrincipalId,
   checkSource,
   checkStoreOption,
-} from './internal/totp-common.js';
+  COMMON_OPTION_CHECKS,
+} from './internal/component.js';
 import { Throttle } from './throttle.js';
 import type { AuditSink, ComponentOptions } from './types.js';
 
@@ -124,9 +125,7 @@ export class RecoveryCodes extends TypedEmitter<AccessEvents> {
       owner: 'RecoveryCodes',
       spec: {
         store: { check: check.object<Store>(), required: true },
-        clock: check.implementing<Clock>('now', 'setTimeout', 'setInterval'),
-        logger: check.implementing<Logger>('info', 'warn', 'error', 'child'),
-        audit: check.implementing<AuditSink>('append'),
+        ...COMMON_OPTION_CHECKS,
         throttle: check.custom<Throttle>('a Throttle', (v) => v instanceof Throttle),
         count: check.number({ min: 1, max: 100, integer: true }),
         pepper: check.custom<string | Uint8Array>(

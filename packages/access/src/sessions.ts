@@ -20,6 +20,7 @@ import {
 } from '@plinth/core';
 import type { CollectionDefinitions, Store, StoreChange } from '@plinth/storage';
 import { accessErrors } from './errors.js';
+import { COMMON_OPTION_CHECKS } from './internal/component.js';
 import type { AccessEvents } from './events.js';
 import {
   mfaOf,
@@ -679,9 +680,7 @@ function resolveSessionsOptions(options: SessionsOptions): ResolvedSessions {
         check: check.implementing<Store>('transaction', 'ensureCollections', 'collection', 'watch'),
         required: true,
       },
-      clock: check.implementing<Clock>('now', 'setTimeout', 'setInterval'),
-      logger: check.implementing<Logger>('info', 'warn', 'error', 'child'),
-      audit: check.implementing<AuditSink>('append'),
+      ...COMMON_OPTION_CHECKS,
       prefix: check.string({ pattern: /^(?:[a-z][a-z0-9]{0,15}_)?$/ }),
       absoluteTtlMs: ms(1000),
       idleTtlMs: ms(1000),

@@ -11,7 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Lifecycle, TypedEmitter, check, resolveOptions, systemClock } from '@plinth/core';
-import type { Clock, Logger } from '@plinth/core';
+import type { Clock } from '@plinth/core';
 import type { CollectionDefinitions, Store } from '@plinth/storage';
 import { accessErrors } from './errors.js';
 import type { AccessEvents } from './events.js';
@@ -24,7 +24,8 @@ import {
   checkPrincipalId,
   checkSource,
   checkStoreOption,
-} from './internal/totp-common.js';
+  COMMON_OPTION_CHECKS,
+} from './internal/component.js';
 import {
   TOTP_ALGORITHMS,
   decodeBase32,
@@ -211,9 +212,7 @@ export class Totp extends TypedEmitter<AccessEvents> {
       owner: 'Totp',
       spec: {
         store: { check: check.object<Store>(), required: true },
-        clock: check.implementing<Clock>('now', 'setTimeout', 'setInterval'),
-        logger: check.implementing<Logger>('info', 'warn', 'error', 'child'),
-        audit: check.implementing<AuditSink>('append'),
+        ...COMMON_OPTION_CHECKS,
         throttle: check.custom<Throttle>('a Throttle', (v) => v instanceof Throttle),
         algorithm: check.oneOf(TOTP_ALGORITHMS),
         digits: check.number({ min: 6, max: 8, integer: true }),

@@ -1,14 +1,22 @@
 /**
- * Small helpers the credential components (API keys, TOTP, recovery codes) share: principal id
- * checks, option checks for stores, and an audit hand-off that never lets a secret through.
+ * What the components of the package share: the option checks every one of them takes
+ * (`store`, `clock`, `logger`, `audit`), principal id checks, and an audit hand-off that never
+ * lets a secret through.
  */
-import { checkName, isPlinthError } from '@plinth/core';
+import { check, checkName, isPlinthError, type Clock, type Logger } from '@plinth/core';
 import type { Store } from '@plinth/storage';
 import { accessErrors } from '../errors.js';
 import { DEFAULT_ACCESS_LIMITS } from '../options.js';
 import type { AuditRecordInput, AuditSink } from '../types.js';
 
 export const PACKAGE = '@plinth/access';
+
+/** Option checks of `clock`, `logger` and `audit`, which every component takes. */
+export const COMMON_OPTION_CHECKS = {
+  clock: check.implementing<Clock>('now', 'setTimeout', 'setInterval'),
+  logger: check.implementing<Logger>('info', 'warn', 'error', 'child'),
+  audit: check.implementing<AuditSink>('append'),
+};
 
 /** A principal id under the one name policy, or `E_INVALID_NAME` (typed, from this package). */
 export function checkPrincipalId(value: unknown): string {
