@@ -1,11 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { isPlinthError } from '@plinth/core';
 import { describeWithService } from '@plinth/core/testing';
 import { openStore, type Store } from '@plinth/storage';
 import { postgresAdapter } from '@plinth/storage/adapters/postgres';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ApiKeys } from '../src/api-keys.js';
+import { createScratchDatabase, type ScratchDatabase } from './helpers/postgres.js';
 
 async function reason(p: Promise<unknown>): Promise<string | undefined> {
   const e = await p.then(
@@ -17,23 +16,17 @@ async function reason(p: Promise<unknown>): Promise<string | undefined> {
 }
 
 describeWithService('PLINTH_PG_URL', 'ApiKeys: two instances on one PostgreSQL', (url) => {
-  const database = `plinth_access_keys_${randomBytes(5).toString('hex')}`;
-  let admin: pg.Client;
+  let db: ScratchDatabase;
   let dbUrl: string;
   const stores: Store[] = [];
 
   beforeAll(async () => {
-    admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE "${database}"`);
-    const u = new URL(url);
-    u.pathname = `/${database}`;
-    dbUrl = u.toString();
+    db = await createScratchDatabase(url, 'plinth_access_keys');
+    dbUrl = db.url;
   });
   afterAll(async () => {
     for (const s of stores) await s.close();
-    await admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
-    await admin.end();
+    await db.drop();
   });
 
   const instance = async () => {

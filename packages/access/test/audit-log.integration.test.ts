@@ -3,7 +3,7 @@
  * tampering with the storage table behind the library's back is reported by the verifier.
  * Each run creates its own database and drops it afterwards.
  */
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPairSync } from 'node:crypto';
 import { canonicalJson } from '@plinth/core';
 import { describeWithService } from '@plinth/core/testing';
 import { openStore, type Store } from '@plinth/storage';
@@ -16,32 +16,26 @@ import type { AuditProblem } from '../src/audit-verify.js';
 import { chainHash } from '../src/internal/audit-entry.js';
 import { verifyInclusion } from '../src/internal/merkle.js';
 import type { AuditEntry } from '../src/types.js';
+import { createScratchDatabase, type ScratchDatabase } from './helpers/postgres.js';
 
 const keys = generateKeyPairSync('ed25519');
 
 describeWithService('PLINTH_PG_URL', 'AuditLog on PostgreSQL', (url) => {
-  let admin: pg.Pool;
-  let database: string;
+  let db: ScratchDatabase;
   let dbUrl: string;
   let client: pg.Pool;
   const stores: Store[] = [];
 
   beforeAll(async () => {
-    admin = new pg.Pool({ connectionString: url, max: 1 });
-    admin.on('error', () => {});
-    database = `plinth_audit_${randomBytes(6).toString('hex')}`;
-    await admin.query(`CREATE DATABASE "${database}"`);
-    const u = new URL(url);
-    u.pathname = `/${database}`;
-    dbUrl = u.toString();
+    db = await createScratchDatabase(url, 'plinth_audit');
+    dbUrl = db.url;
     client = new pg.Pool({ connectionString: dbUrl, max: 2 });
     client.on('error', () => {});
   });
   afterAll(async () => {
     for (const s of stores) await s.close().catch(() => {});
     await client?.end();
-    await admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
-    await admin.end();
+    await db.drop();
   });
 
   const open = async (

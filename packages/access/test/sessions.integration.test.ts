@@ -2,12 +2,11 @@ import { isPlinthError } from '@plinth/core';
 import { describeWithService } from '@plinth/core/testing';
 import { openStore, type Store } from '@plinth/storage';
 import { postgresAdapter } from '@plinth/storage/adapters/postgres';
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { Passwords } from '../src/passwords.js';
 import { Sessions } from '../src/sessions.js';
 import { Tokens } from '../src/tokens.js';
+import { createScratchDatabase, type ScratchDatabase } from './helpers/postgres.js';
 
 /** Polls `fn` until it rejects; returns the ms from `start` to the first rejection. */
 async function msUntilRefused(fn: () => Promise<unknown>, start: number): Promise<number> {
@@ -24,20 +23,15 @@ async function msUntilRefused(fn: () => Promise<unknown>, start: number): Promis
 }
 
 describeWithService('PLINTH_PG_URL', 'Sessions: two instances on one PostgreSQL', (url) => {
-  const database = `plinth_access_sess_${randomBytes(5).toString('hex')}`;
-  let admin: pg.Client;
+  let db: ScratchDatabase;
   const stores: Store[] = [];
   let a: Sessions;
   let b: Sessions;
   let dbUrl: string;
 
   beforeAll(async () => {
-    admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE "${database}"`);
-    const u = new URL(url);
-    u.pathname = `/${database}`;
-    dbUrl = u.toString();
+    db = await createScratchDatabase(url, 'plinth_access_sess');
+    dbUrl = db.url;
     for (let i = 0; i < 2; i++) {
       stores.push(
         await openStore({
@@ -55,8 +49,7 @@ describeWithService('PLINTH_PG_URL', 'Sessions: two instances on one PostgreSQL'
     await a?.close();
     await b?.close();
     for (const s of stores) await s.close();
-    await admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
-    await admin.end();
+    await db.drop();
   }, 30_000);
 
   it('a revocation on instance A is effective on instance B within 1 s (measured)', async () => {

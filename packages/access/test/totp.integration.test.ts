@@ -1,36 +1,29 @@
-import { randomBytes } from 'node:crypto';
 import { ManualClock, isPlinthError } from '@plinth/core';
 import { describeWithService } from '@plinth/core/testing';
 import { openStore, type Store } from '@plinth/storage';
 import { postgresAdapter } from '@plinth/storage/adapters/postgres';
-import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { RecoveryCodes } from '../src/recovery-codes.js';
 import { Throttle } from '../src/throttle.js';
 import { Totp, generateTotp } from '../src/totp.js';
+import { createScratchDatabase, type ScratchDatabase } from './helpers/postgres.js';
 
 describeWithService(
   'PLINTH_PG_URL',
   'TOTP and recovery codes: two instances on one PostgreSQL',
   (url) => {
-    const database = `plinth_access_mfa_${randomBytes(5).toString('hex')}`;
-    let admin: pg.Client;
+    let db: ScratchDatabase;
     let dbUrl: string;
     const stores: Store[] = [];
     const clock = new ManualClock(Date.UTC(2026, 0, 1));
 
     beforeAll(async () => {
-      admin = new pg.Client({ connectionString: url });
-      await admin.connect();
-      await admin.query(`CREATE DATABASE "${database}"`);
-      const u = new URL(url);
-      u.pathname = `/${database}`;
-      dbUrl = u.toString();
+      db = await createScratchDatabase(url, 'plinth_access_mfa');
+      dbUrl = db.url;
     });
     afterAll(async () => {
       for (const s of stores) await s.close();
-      await admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
-      await admin.end();
+      await db.drop();
     });
 
     const storeOf = async () => {
