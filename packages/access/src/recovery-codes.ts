@@ -22,6 +22,8 @@ import {
   checkSource,
   checkStoreOption,
   COMMON_OPTION_CHECKS,
+  mfaThrottleKeys,
+  recordMfaFailure,
 } from './internal/component.js';
 import { Throttle } from './throttle.js';
 import type { AuditSink, ComponentOptions } from './types.js';
@@ -190,7 +192,7 @@ export class RecoveryCodes extends TypedEmitter<AccessEvents> {
     const principal = checkPrincipalId(principalId);
     const source =
       typeof options === 'object' && options !== null ? checkSource(options.source) : undefined;
-    const keys = [`mfa:${principal}`, ...(source !== undefined ? [`source:${source}`] : [])];
+    const keys = mfaThrottleKeys(principal, source);
     await this.#throttle.assert(keys);
     const now = this.#clock.now();
     const normalized = normalizeRecoveryCode(code);
@@ -223,15 +225,13 @@ export class RecoveryCodes extends TypedEmitter<AccessEvents> {
       ),
     );
     if (typeof outcome === 'string') {
-      await this.#throttle.fail(keys);
-      this.emit('mfa:failed', { at: now, principal, reason: outcome });
-      await appendAudit(this.#audit, {
-        type: 'mfa.failed',
-        actor: principal,
-        subject: principal,
-        outcome: 'failure',
-        ...(source !== undefined && { source }),
-        data: { factor: 'recovery', reason: outcome },
+      await recordMfaFailure(this, this.#throttle, this.#audit, {
+        at: now,
+        principal,
+        source,
+        factor: 'recovery',
+        keys,
+        reason: outcome,
       });
       throw accessErrors.create(
         'E_MFA_INVALID',

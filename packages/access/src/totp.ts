@@ -25,6 +25,8 @@ import {
   checkSource,
   checkStoreOption,
   COMMON_OPTION_CHECKS,
+  mfaThrottleKeys,
+  recordMfaFailure,
 } from './internal/component.js';
 import {
   TOTP_ALGORITHMS,
@@ -386,7 +388,7 @@ export class Totp extends TypedEmitter<AccessEvents> {
     const principal = checkPrincipalId(principalId);
     const source =
       typeof options === 'object' && options !== null ? checkSource(options.source) : undefined;
-    const keys = [`mfa:${principal}`, ...(source !== undefined ? [`source:${source}`] : [])];
+    const keys = mfaThrottleKeys(principal, source);
     await this.#throttle.assert(keys);
     const now = this.#clock.now();
     const outcome: { step: number } | TotpRefusal = await storageCall(() =>
@@ -422,15 +424,13 @@ export class Totp extends TypedEmitter<AccessEvents> {
       ),
     );
     if (typeof outcome === 'string') {
-      await this.#throttle.fail(keys);
-      this.emit('mfa:failed', { at: now, principal, reason: outcome });
-      await appendAudit(this.#audit, {
-        type: 'mfa.failed',
-        actor: principal,
-        subject: principal,
-        outcome: 'failure',
-        ...(source !== undefined && { source }),
-        data: { factor: 'totp', reason: outcome },
+      await recordMfaFailure(this, this.#throttle, this.#audit, {
+        at: now,
+        principal,
+        source,
+        factor: 'totp',
+        keys,
+        reason: outcome,
       });
       throw refused(outcome);
     }

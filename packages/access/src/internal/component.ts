@@ -3,10 +3,19 @@
  * (`store`, `clock`, `logger`, `audit`), principal id checks, and an audit hand-off that never
  * lets a secret through.
  */
-import { check, checkName, isPlinthError, type Clock, type Logger } from '@plinth/core';
+import {
+  check,
+  checkName,
+  isPlinthError,
+  type Clock,
+  type Logger,
+  type TypedEmitter,
+} from '@plinth/core';
 import type { Store } from '@plinth/storage';
 import { accessErrors } from '../errors.js';
 import { DEFAULT_ACCESS_LIMITS } from '../options.js';
+import type { AccessEvents } from '../events.js';
+import type { Throttle } from '../throttle.js';
 import type { AuditRecordInput, AuditSink } from '../types.js';
 
 export const PACKAGE = '@plinth/access';
@@ -85,4 +94,36 @@ export async function appendAudit(
     if (isPlinthError(error)) throw error;
     throw accessErrors.create('E_STORAGE', 'the audit sink failed', { cause: error });
   }
+}
+
+/** Throttle keys of a second-factor attempt: the principal's, and the source's when known. */
+export function mfaThrottleKeys(principal: string, source: string | undefined): string[] {
+  return source === undefined ? [`mfa:${principal}`] : [`mfa:${principal}`, `source:${source}`];
+}
+
+/** What a refused second-factor attempt leaves behind: a counted failure, an event, a record. */
+export async function recordMfaFailure(
+  emitter: TypedEmitter<AccessEvents>,
+  throttle: Throttle,
+  audit: AuditSink | undefined,
+  attempt: {
+    readonly at: number;
+    readonly principal: string;
+    readonly source: string | undefined;
+    readonly factor: 'totp' | 'recovery';
+    readonly keys: readonly string[];
+    readonly reason: string;
+  },
+): Promise<void> {
+  const { at, principal, source, factor, reason } = attempt;
+  await throttle.fail(attempt.keys);
+  emitter.emit('mfa:failed', { at, principal, reason });
+  await appendAudit(audit, {
+    type: 'mfa.failed',
+    actor: principal,
+    subject: principal,
+    outcome: 'failure',
+    ...(source !== undefined && { source }),
+    data: { factor, reason },
+  });
 }
