@@ -161,6 +161,15 @@ export class Throttle {
                   failures: current.value.failures.filter((t) => t > now - rule.windowMs),
                 }
               : { failures: [], lockedUntil: 0, lockouts: 0 };
+            // A quiet period as long as the longest lockout forgives earlier lockouts.
+            if (doc.lockouts > 0 && doc.lockedUntil + rule.maxLockoutMs <= now) doc.lockouts = 0;
+            // An attempt made while locked out is refused before it is tried: it does not count.
+            if (doc.lockedUntil > now) {
+              if (doc.lockedUntil - now > worst.retryAfterMs) {
+                worst = { allowed: false, retryAfterMs: doc.lockedUntil - now, key };
+              }
+              continue;
+            }
             doc.failures.push(now);
             if (doc.failures.length > rule.maxFailures)
               doc.failures.splice(0, doc.failures.length - rule.maxFailures);
@@ -180,6 +189,46 @@ export class Throttle {
       ),
     );
     return worst;
+  }
+
+  /**
+   * Deletes the records that no longer matter: no failure inside the window and no lockout in the
+   * last `maxLockoutMs` (so guesses at ids nobody owns do not grow storage). Run it on a schedule;
+   * returns how many were deleted (at most `limit`).
+   */
+  async purge(options: { readonly limit?: number } = {}): Promise<number> {
+    const limit = options.limit ?? 10_000;
+    if (!Number.isSafeInteger(limit) || limit < 1) {
+      throw accessErrors.create('E_INVALID_ARGUMENT', 'limit must be an integer ≥ 1');
+    }
+    const now = this.#clock.now();
+    let deleted = 0;
+    let cursor: string | undefined;
+    const c = this.#store.collection<ThrottleDoc>(COLLECTION);
+    do {
+      const page = await storageCall(() =>
+        c.list({ limit: 500, ...(cursor === undefined ? {} : { cursor }) }),
+      );
+      for (const entry of page.items) {
+        const rule = this.#rule(entry.key);
+        const d = entry.value;
+        const stale =
+          d.failures.every((t) => t <= now - rule.windowMs) &&
+          d.lockedUntil + rule.maxLockoutMs <= now;
+        if (!stale) continue;
+        // A record changed meanwhile (a new failure) is kept: the delete is conditional.
+        const gone = await storageCall(() =>
+          c.delete(entry.key, { ifVersion: entry.version }),
+        ).catch((error: unknown) => {
+          if (accessErrors.is(error, 'E_CONFLICT')) return false;
+          throw error;
+        });
+        if (gone) deleted++;
+        if (deleted >= limit) return deleted;
+      }
+      cursor = page.cursor;
+    } while (cursor !== undefined);
+    return deleted;
   }
 
   /** Clears the failures of each key (after a success). Lockout history is kept. */

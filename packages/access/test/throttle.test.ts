@@ -156,13 +156,16 @@ describe('Throttle', () => {
           for (const gap of gaps) {
             clock.advance(gap);
             const now = clock.now();
-            failures = failures.filter((f) => f > now - rule.windowMs);
-            failures.push(now);
-            if (failures.length > rule.maxFailures) failures = failures.slice(-rule.maxFailures);
-            if (failures.length >= rule.maxFailures && lockedUntil <= now) {
-              lockedUntil = now + Math.min(rule.maxLockoutMs, rule.lockoutMs * 2 ** lockouts);
-              lockouts++;
-              failures = [];
+            if (lockouts > 0 && lockedUntil + rule.maxLockoutMs <= now) lockouts = 0;
+            if (lockedUntil <= now) {
+              failures = failures.filter((f) => f > now - rule.windowMs);
+              failures.push(now);
+              if (failures.length > rule.maxFailures) failures = failures.slice(-rule.maxFailures);
+              if (failures.length >= rule.maxFailures) {
+                lockedUntil = now + Math.min(rule.maxLockoutMs, rule.lockoutMs * 2 ** lockouts);
+                lockouts++;
+                failures = [];
+              }
             }
             const s = await t.fail(['principal:m']);
             expect(s.retryAfterMs).toBe(Math.max(0, lockedUntil - now));
@@ -173,6 +176,47 @@ describe('Throttle', () => {
       ),
       { seed: 5, numRuns: 60 },
     );
+  });
+
+  it('forgives earlier lockouts after a quiet period as long as the longest lockout', async () => {
+    const rule = { maxFailures: 2, lockoutMs: MIN, maxLockoutMs: 4 * MIN };
+    const t = await Throttle.open({ store, clock, rules: { principal: rule } });
+    const lockout = async () => {
+      await t.fail(['principal:q']);
+      return (await t.fail(['principal:q'])).retryAfterMs;
+    };
+    expect(await lockout()).toBe(MIN);
+    clock.advance(MIN);
+    expect(await lockout()).toBe(2 * MIN);
+    clock.advance(2 * MIN + 4 * MIN); // the lockout ends, then a quiet period of maxLockoutMs
+    expect(await lockout()).toBe(MIN);
+  });
+
+  it('does not count attempts made while locked out', async () => {
+    const t = await Throttle.open({ store, clock, rules: { principal: { maxFailures: 2 } } });
+    await t.fail(['principal:w']);
+    await t.fail(['principal:w']); // locked for a minute
+    for (let i = 0; i < 5; i++) expect((await t.fail(['principal:w'])).allowed).toBe(false);
+    clock.advance(MIN);
+    // A fresh window: one failure does not lock again.
+    expect(await t.fail(['principal:w'])).toEqual({ allowed: true, retryAfterMs: 0 });
+  });
+
+  it('purges records that no longer matter, and keeps those that do', async () => {
+    const t = await Throttle.open({ store, clock });
+    for (let i = 0; i < 30; i++) await t.fail([`principal:ghost-${i}`]);
+    for (let i = 0; i < 5; i++) await t.fail(['principal:locked']);
+    expect(await t.purge()).toBe(0); // everything is inside its window
+    clock.advance(16 * MIN); // past the 15-minute window, inside the lockout memory
+    await t.fail(['principal:recent']);
+    expect(await t.purge()).toBe(30);
+    expect(
+      (await store.collection('access.throttle').list()).items.map((e) => e.key).sort(),
+    ).toEqual(['principal:locked', 'principal:recent']);
+    clock.advance(2 * 60 * MIN);
+    expect(await t.purge({ limit: 1 })).toBe(1);
+    expect(await t.purge()).toBe(1);
+    await expect(t.purge({ limit: 0 })).rejects.toMatchObject({ code: 'E_INVALID_ARGUMENT' });
   });
 
   it('a key given twice in one call counts once per call and does not fail', async () => {
