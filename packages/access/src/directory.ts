@@ -23,21 +23,26 @@ import {
   type Clock,
   type Logger,
 } from '@plinth/core';
-import { EntityStore, type EntityJson, type EntityRef } from '@plinth/policy';
+import type { EntityRef, EntityStore } from '@plinth/policy';
 import type { CollectionDefinitions, Store, StoreChange, Transaction } from '@plinth/storage';
 import { accessErrors } from './errors.js';
 import type { AccessEvents } from './events.js';
 import { checkAttributes, parseScope, type Scope } from './internal/directory-input.js';
+import {
+  C,
+  DirectoryState,
+  GLOBAL,
+  notFound,
+  type AssignmentRecord,
+  type DirectoryTypes,
+  type PrincipalKind,
+  type PrincipalRecord,
+  type RoleRecord,
+} from './internal/directory-state.js';
 import { sha256Hex } from './internal/secrets.js';
 import { storageCall } from './internal/storage.js';
 import { DEFAULT_ACCESS_LIMITS } from './options.js';
 import type { AuditRecordInput, AuditSink, JsonValue } from './types.js';
-
-const C = {
-  principals: 'access.principals',
-  roles: 'access.roles',
-  assignments: 'access.assignments',
-} as const;
 
 const COLLECTIONS: CollectionDefinitions = {
   [C.principals]: { indexes: { byKind: { fields: ['kind', 'id'] } } },
@@ -49,52 +54,6 @@ const COLLECTIONS: CollectionDefinitions = {
     },
   },
 };
-
-export type PrincipalKind = 'user' | 'service' | 'group';
-
-/** A principal (or group) as stored. */
-export interface PrincipalRecord {
-  readonly id: string;
-  readonly kind: PrincipalKind;
-  readonly attrs: { readonly [name: string]: JsonValue };
-  /** Groups it is a direct member of. */
-  readonly groups: readonly string[];
-  /** A disabled principal authenticates nowhere and every `authorize()` on it denies. */
-  readonly disabled: boolean;
-  readonly createdAt: number;
-  readonly updatedAt: number;
-}
-
-export interface RoleRecord {
-  readonly name: string;
-  /** Roles this one inherits (its parents in the role DAG). */
-  readonly inherits: readonly string[];
-  readonly description?: string;
-  readonly createdAt: number;
-  readonly updatedAt: number;
-}
-
-export interface AssignmentRecord {
-  readonly principal: string;
-  readonly role: string;
-  /** `'*'` for a global assignment, else the scope entity as Cedar text (`Tenant::"acme"`). */
-  readonly scope: string;
-  /** Epoch ms after which the assignment no longer applies. */
-  readonly expiresAt?: number;
-  readonly createdAt: number;
-}
-
-/** Cedar entity type names the directory uses. */
-export interface DirectoryTypes {
-  /** @default 'User' */
-  readonly user: string;
-  /** @default 'ServiceAccount' */
-  readonly service: string;
-  /** @default 'Group' */
-  readonly group: string;
-  /** @default 'Role' */
-  readonly role: string;
-}
 
 export interface DirectoryOptions {
   /** An open `@plinth/storage` store. */
@@ -124,15 +83,15 @@ export interface ChangeContext {
   readonly source?: string;
 }
 
+export type {
+  AssignmentRecord,
+  DirectoryTypes,
+  PrincipalKind,
+  PrincipalRecord,
+  RoleRecord,
+} from './internal/directory-state.js';
+
 type Doc<T> = { -readonly [K in keyof T]: T[K] } & { [field: string]: unknown };
-
-interface Grant {
-  readonly role: string;
-  readonly scope: string;
-  readonly expiresAt: number | undefined;
-}
-
-const GLOBAL = '*';
 
 /** An assignment's storage key: fixed length, any characters in the names (PostgreSQL-safe). */
 function assignmentKey(principal: string, role: string, scope: string): string {
@@ -145,12 +104,6 @@ function exists(what: string, id: string): never {
   });
 }
 
-function notFound(what: string, id: string): never {
-  throw accessErrors.create('E_NOT_FOUND', `no ${what} ${JSON.stringify(id)}`, {
-    details: { [what]: id },
-  });
-}
-
 export class Directory extends TypedEmitter<AccessEvents> {
   readonly #store: Store;
   readonly #clock: Clock;
@@ -158,22 +111,8 @@ export class Directory extends TypedEmitter<AccessEvents> {
   readonly #audit: AuditSink | undefined;
   readonly #types: DirectoryTypes;
   readonly #life: Lifecycle;
-  readonly #entities = new EntityStore();
-  readonly #principals = new Map<string, PrincipalRecord>();
-  readonly #roles = new Map<string, RoleRecord>();
-  /** Assignments by principal (global and scoped). */
-  readonly #grants = new Map<string, Map<string, Grant>>();
-  /** Assignment records by storage key (a deletion in the change feed carries only the key). */
-  readonly #assignmentKeys = new Map<string, AssignmentRecord>();
-  /** Last applied storage version per record key, so a replayed change never rolls back. */
-  readonly #versions = new Map<string, number>();
+  readonly #state: DirectoryState;
   #unwatch: (() => Promise<void>) | undefined;
-  /** Bumped by every applied change: cached role sets of older generations are stale. */
-  #generation = 0;
-  readonly #roleCache = new Map<
-    string,
-    { generation: number; entities: number; validUntil: number; roles: readonly string[] }
-  >();
 
   private constructor(options: DirectoryOptions) {
     super();
@@ -183,6 +122,7 @@ export class Directory extends TypedEmitter<AccessEvents> {
     this.#audit = options.audit;
     this.#types = { ...DEFAULT_DIRECTORY_TYPES, ...options.types };
     this.#life = new Lifecycle('@plinth/access', 'Directory', () => this.#unwatch?.());
+    this.#state = new DirectoryState(this.#types, this.#clock);
     for (const [name, type] of Object.entries(this.#types)) {
       if (
         typeof type !== 'string' ||
@@ -234,7 +174,8 @@ export class Directory extends TypedEmitter<AccessEvents> {
         const page = await storageCall(() =>
           store.collection(name).list({ limit: 1000, ...(cursor === undefined ? {} : { cursor }) }),
         );
-        for (const entry of page.items) this.#apply(name, entry.key, entry.value, entry.version);
+        for (const entry of page.items)
+          this.#state.apply(name, entry.key, entry.value, entry.version);
         cursor = page.cursor;
       } while (cursor !== undefined);
     }
@@ -249,81 +190,13 @@ export class Directory extends TypedEmitter<AccessEvents> {
     const name = change.collection;
     if (name !== C.principals && name !== C.roles && name !== C.assignments) return;
     const entry = await this.#store.collection(name).get(change.key);
-    if (entry === undefined) this.#apply(name, change.key, undefined, change.seq);
-    else this.#apply(name, change.key, entry.value, entry.version);
-  }
-
-  /** Applies one stored record (or its deletion) to the in-memory state and the entity store. */
-  #apply(collection: string, key: string, value: unknown, version: number): void {
-    const vkey = `${collection}\u0000${key}`;
-    if ((this.#versions.get(vkey) ?? -1) >= version) return;
-    this.#versions.set(vkey, version);
-    this.#generation++;
-    if (collection === C.roles) {
-      if (value === undefined) {
-        this.#roles.delete(key);
-        this.#entities.remove([{ type: this.#types.role, id: key }]);
-      } else {
-        const role = value as RoleRecord;
-        this.#roles.set(key, role);
-        this.#entities.upsert([this.#roleEntity(role)]);
-      }
-      return;
-    }
-    if (collection === C.principals) {
-      const before = this.#principals.get(key);
-      if (value === undefined) {
-        this.#principals.delete(key);
-        if (before !== undefined) this.#entities.remove([this.uidOf(before)]);
-      } else {
-        const p = value as PrincipalRecord;
-        this.#principals.set(key, p);
-        if (before !== undefined && before.kind !== p.kind)
-          this.#entities.remove([this.uidOf(before)]);
-        this.#entities.upsert([this.#principalEntity(p)]);
-      }
-      return;
-    }
-    let a = value as AssignmentRecord | undefined;
-    if (a === undefined) {
-      a = this.#assignmentKeys.get(key);
-      this.#assignmentKeys.delete(key);
-      if (a === undefined) return;
-    } else {
-      this.#assignmentKeys.set(key, a);
-    }
-    const { principal, role, scope } = a;
-    let grants = this.#grants.get(principal);
-    if (value === undefined) {
-      grants?.delete(key);
-    } else {
-      if (grants === undefined) this.#grants.set(principal, (grants = new Map()));
-      grants.set(key, { role, scope, expiresAt: a.expiresAt });
-    }
-    const p = this.#principals.get(principal);
-    if (p !== undefined && scope === GLOBAL) this.#entities.upsert([this.#principalEntity(p)]);
-  }
-
-  #roleEntity(role: RoleRecord): EntityJson {
-    return {
-      uid: { type: this.#types.role, id: role.name },
-      attrs: role.description === undefined ? {} : { description: role.description },
-      parents: role.inherits.map((r) => ({ type: this.#types.role, id: r })),
-    };
-  }
-
-  #principalEntity(p: PrincipalRecord): EntityJson {
-    const parents: EntityRef[] = p.groups.map((g) => ({ type: this.#types.group, id: g }));
-    for (const g of this.#grants.get(p.id)?.values() ?? []) {
-      if (g.scope === GLOBAL && g.expiresAt === undefined)
-        parents.push({ type: this.#types.role, id: g.role });
-    }
-    return { uid: this.uidOf(p), attrs: p.attrs as EntityJson['attrs'] & object, parents };
+    if (entry === undefined) this.#state.apply(name, change.key, undefined, change.seq);
+    else this.#state.apply(name, change.key, entry.value, entry.version);
   }
 
   /** The live Cedar entity store (principals, groups, roles; hosts may add resource entities). */
   get entities(): EntityStore {
-    return this.#entities;
+    return this.#state.entities;
   }
 
   /** The Cedar type names in use. */
@@ -333,44 +206,46 @@ export class Directory extends TypedEmitter<AccessEvents> {
 
   /** The Cedar uid of a principal record (or of a stored principal id). */
   uidOf(principal: PrincipalRecord | string): { type: string; id: string } {
-    const p = typeof principal === 'string' ? this.#principals.get(principal) : principal;
-    if (p === undefined) return notFound('principal', principal as string);
-    const type =
-      p.kind === 'user'
-        ? this.#types.user
-        : p.kind === 'service'
-          ? this.#types.service
-          : this.#types.group;
-    return { type, id: p.id };
+    return this.#state.uidOf(principal);
   }
 
   getPrincipal(id: string): PrincipalRecord | undefined {
-    return typeof id === 'string' ? this.#principals.get(id) : undefined;
+    return this.#state.getPrincipal(id);
   }
 
   getRole(name: string): RoleRecord | undefined {
-    return typeof name === 'string' ? this.#roles.get(name) : undefined;
+    return this.#state.getRole(name);
   }
 
   /** Principals (users, service accounts, groups) in id order, optionally of one kind. */
   principals(kind?: PrincipalKind): PrincipalRecord[] {
-    const all = [...this.#principals.values()].filter((p) => kind === undefined || p.kind === kind);
-    return all.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return this.#state.principals(kind);
   }
 
   roles(): RoleRecord[] {
-    return [...this.#roles.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
+    return this.#state.roles();
   }
 
   /** The assignments of a principal (its own, not those of its groups). */
   assignmentsOf(principal: string): AssignmentRecord[] {
-    return [...(this.#grants.get(principal)?.values() ?? [])].map((g) => ({
-      principal,
-      role: g.role,
-      scope: g.scope,
-      createdAt: 0,
-      ...(g.expiresAt === undefined ? {} : { expiresAt: g.expiresAt }),
-    }));
+    return this.#state.assignmentsOf(principal);
+  }
+
+  /**
+   * The roles that apply to `principal` on `resource`, inheritance included, sorted: its global
+   * roles and those of its groups, and roles assigned in a scope the resource is or is `in`.
+   * Without a resource, only global roles. Expired assignments do not count.
+   */
+  rolesFor(principal: string, resource?: EntityRef): string[] {
+    return this.#state.rolesFor(principal, resource);
+  }
+
+  /**
+   * @internal The sorted roles behind {@link rolesFor}, for authorize(): one frozen array per
+   * directory state for a principal without scoped assignments, so callers can key on it.
+   */
+  effectiveRoles(principal: PrincipalRecord, resource: Scope | undefined): readonly string[] {
+    return this.#state.effectiveRoles(principal, resource);
   }
 
   // ---- principals ---------------------------------------------------------------------------
@@ -415,7 +290,7 @@ export class Directory extends TypedEmitter<AccessEvents> {
       await this.#checkGroups(tx, id, groups);
       return c.insert(id, { ...record });
     });
-    this.#apply(C.principals, id, entry.value, entry.version);
+    this.#state.apply(C.principals, id, entry.value, entry.version);
     this.emit('principal:created', { at: now, principal: id, kind });
     await this.#record(
       { type: 'principal.created', subject: id, outcome: 'success', data: { kind } },
@@ -459,7 +334,7 @@ export class Directory extends TypedEmitter<AccessEvents> {
       };
       return c.put(id, next, { ifVersion: current.version });
     });
-    this.#apply(C.principals, id, entry.value, entry.version);
+    this.#state.apply(C.principals, id, entry.value, entry.version);
     this.emit('principal:updated', { at: now, principal: id });
     const changed = Object.keys(patch).filter(
       (k) => k === 'attrs' || k === 'groups' || k === 'disabled',
@@ -502,10 +377,8 @@ export class Directory extends TypedEmitter<AccessEvents> {
       return true;
     });
     if (!existed) return false;
-    for (const key of removed) this.#apply(C.assignments, key, undefined, Number.MAX_SAFE_INTEGER);
-    this.#apply(C.principals, id, undefined, Number.MAX_SAFE_INTEGER - 1);
-    this.#versions.delete(`${C.principals}\u0000${id}`);
-    for (const key of removed) this.#versions.delete(`${C.assignments}\u0000${key}`);
+    for (const key of removed) this.#state.applyDeleted(C.assignments, key);
+    this.#state.applyDeleted(C.principals, id);
     this.emit('principal:deleted', { at: this.#clock.now(), principal: id });
     await this.#record({ type: 'principal.deleted', subject: id, outcome: 'success' }, ctx);
     return true;
@@ -584,7 +457,7 @@ export class Directory extends TypedEmitter<AccessEvents> {
       await this.#checkInherits(tx, name, inherits);
       return c.insert(name, { ...record });
     });
-    this.#apply(C.roles, name, entry.value, entry.version);
+    this.#state.apply(C.roles, name, entry.value, entry.version);
     this.emit('role:created', { at: now, role: name });
     await this.#record(
       { type: 'role.created', subject: name, outcome: 'success', data: { inherits } },
@@ -620,7 +493,7 @@ export class Directory extends TypedEmitter<AccessEvents> {
       };
       return c.put(name, next, { ifVersion: current.version });
     });
-    this.#apply(C.roles, name, entry.value, entry.version);
+    this.#state.apply(C.roles, name, entry.value, entry.version);
     this.emit('role:updated', { at: now, role: name });
     await this.#record(
       {
@@ -677,11 +550,9 @@ export class Directory extends TypedEmitter<AccessEvents> {
     if (!existed) return false;
     const now = this.#clock.now();
     for (const key of removed) {
-      this.#apply(C.assignments, key, undefined, Number.MAX_SAFE_INTEGER);
-      this.#versions.delete(`${C.assignments}\u0000${key}`);
+      this.#state.applyDeleted(C.assignments, key);
     }
-    this.#apply(C.roles, name, undefined, Number.MAX_SAFE_INTEGER);
-    this.#versions.delete(`${C.roles}\u0000${name}`);
+    this.#state.applyDeleted(C.roles, name);
     this.emit('role:deleted', { at: now, role: name });
     await this.#record({ type: 'role.deleted', subject: name, outcome: 'success' }, ctx);
     return true;
@@ -750,7 +621,7 @@ export class Directory extends TypedEmitter<AccessEvents> {
       if (!(await tx.collection(C.roles).has(role))) notFound('role', role);
       return tx.collection<Doc<AssignmentRecord>>(C.assignments).put(key, { ...record });
     });
-    this.#apply(C.assignments, key, entry.value, entry.version);
+    this.#state.apply(C.assignments, key, entry.value, entry.version);
     this.emit('role:assigned', { at: now, principal, role, scope });
     await this.#record(
       { type: 'role.assigned', subject: principal, outcome: 'success', data: { role, scope } },
@@ -773,101 +644,13 @@ export class Directory extends TypedEmitter<AccessEvents> {
     const key = assignmentKey(principal, role, scope);
     const existed = await this.#write((tx) => tx.collection(C.assignments).delete(key));
     if (!existed) return false;
-    this.#apply(C.assignments, key, undefined, Number.MAX_SAFE_INTEGER);
-    this.#versions.delete(`${C.assignments}\u0000${key}`);
+    this.#state.applyDeleted(C.assignments, key);
     this.emit('role:unassigned', { at: this.#clock.now(), principal, role, scope });
     await this.#record(
       { type: 'role.unassigned', subject: principal, outcome: 'success', data: { role, scope } },
       ctx,
     );
     return true;
-  }
-
-  /**
-   * The roles that apply to `principal` on `resource`, inheritance included, sorted: its global
-   * roles and those of its groups, and roles assigned in a scope the resource is or is `in`.
-   * Without a resource, only global roles. Expired assignments do not count.
-   */
-  rolesFor(principal: string, resource?: EntityRef): string[] {
-    const p = this.#principals.get(principal);
-    if (p === undefined) return [];
-    return [...this.effectiveRoles(p, resource === undefined ? undefined : parseScope(resource))];
-  }
-
-  /**
-   * @internal The sorted roles behind {@link rolesFor}, for authorize(). A principal with no
-   * scoped assignment (itself or through its groups) gets one frozen array per directory state,
-   * whatever the resource, so callers can key per-roles work on its identity.
-   */
-  effectiveRoles(principal: PrincipalRecord, resource: Scope | undefined): readonly string[] {
-    const cached = this.#roleCache.get(principal.id);
-    if (
-      cached !== undefined &&
-      cached.generation === this.#generation &&
-      cached.entities === this.#entities.version &&
-      (cached.validUntil === Infinity || this.#clock.now() < cached.validUntil)
-    ) {
-      return cached.roles;
-    }
-    const computed = this.#effectiveRoles(principal, resource);
-    if (computed.scoped) return [...computed.roles].sort();
-    const roles = Object.freeze([...computed.roles].sort());
-    if (this.#roleCache.size >= 100_000) this.#roleCache.clear();
-    this.#roleCache.set(principal.id, {
-      generation: this.#generation,
-      entities: this.#entities.version,
-      validUntil: computed.validUntil,
-      roles,
-    });
-    return roles;
-  }
-
-  #effectiveRoles(
-    p: PrincipalRecord,
-    resource: Scope | undefined,
-  ): { roles: Set<string>; scoped: boolean; validUntil: number } {
-    const now = this.#clock.now();
-    const direct = new Set<string>();
-    let scoped = false;
-    let validUntil = Infinity;
-    const holders = [p.id];
-    const uid = this.uidOf(p);
-    const self = this.#entities.internUid(uid.type, uid.id);
-    if (self !== undefined) {
-      for (const a of this.#entities.ancestors(self))
-        if (a.type === this.#types.group) holders.push(a.id);
-    }
-    let resourceUid: ReturnType<EntityStore['internUid']>;
-    if (resource !== undefined) resourceUid = this.#entities.internUid(resource.type, resource.id);
-    for (const holder of holders) {
-      const grants = this.#grants.get(holder);
-      if (grants === undefined) continue;
-      for (const g of grants.values()) {
-        if (g.expiresAt !== undefined) {
-          if (g.expiresAt <= now) continue;
-          validUntil = Math.min(validUntil, g.expiresAt);
-        }
-        if (g.scope !== GLOBAL) {
-          scoped = true;
-          if (resource === undefined) continue;
-          if (g.scope !== resource.text) {
-            const scope = parseScope(g.scope);
-            const scopeUid = this.#entities.internUid(scope.type, scope.id);
-            if (resourceUid === undefined || scopeUid === undefined) continue;
-            if (!this.#entities.isDescendant(resourceUid, scopeUid)) continue;
-          }
-        }
-        direct.add(g.role);
-      }
-    }
-    const out = new Set<string>();
-    const visit = (role: string) => {
-      if (out.has(role)) return;
-      out.add(role);
-      for (const parent of this.#roles.get(role)?.inherits ?? []) visit(parent);
-    };
-    for (const role of direct) visit(role);
-    return { roles: out, scoped, validUntil };
   }
 
   // ---- plumbing -----------------------------------------------------------------------------
