@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { ManualClock, isPlinthError } from '@plinth/core';
+import { ManualClock } from '@plinth/core';
 import { memoryAdapter, openStore, type Store } from '@plinth/storage';
 import { sqliteAdapter } from '@plinth/storage/adapters/sqlite';
 import Database from 'better-sqlite3';
@@ -11,27 +11,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ApiKeys, DEFAULT_API_KEYS_OPTIONS, type ApiKeysOptions } from '../src/api-keys.js';
 import type { AccessEvents } from '../src/events.js';
 import { BASE62, formatApiKey, parseApiKeyParts } from '../src/internal/key-format.js';
-import type { AuditRecordInput } from '../src/types.js';
+import { MemoryAudit, failure } from './helpers/refusals.js';
 
 const DAY = 86_400_000;
 const START = Date.UTC(2026, 0, 1);
-
-async function failure(
-  p: Promise<unknown>,
-): Promise<{ code: string; reason?: string; error: Error }> {
-  const error = await p.then(
-    () => undefined,
-    (e: unknown) => e as Error,
-  );
-  expect(error, 'expected a rejection').toBeInstanceOf(Error);
-  expect(isPlinthError(error), String(error)).toBe(true);
-  const e = error as Error & { code: string; details?: { reason?: string } };
-  return {
-    code: e.code,
-    error: e,
-    ...(e.details?.reason !== undefined && { reason: e.details.reason }),
-  };
-}
 
 /** The same key with its secret changed at `index` and a recomputed (valid) checksum. */
 function forgeSecret(key: string, index: number): string {
@@ -40,13 +23,6 @@ function forgeSecret(key: string, index: number): string {
   const s = parts.secret;
   const ch = BASE62[(BASE62.indexOf(s[index] as string) + 1) % 62] as string;
   return formatApiKey(parts.prefix, parts.id, s.slice(0, index) + ch + s.slice(index + 1));
-}
-
-class MemoryAudit {
-  readonly records: AuditRecordInput[] = [];
-  async append(record: AuditRecordInput): Promise<void> {
-    this.records.push(record);
-  }
 }
 
 describe('ApiKeys over the memory adapter', () => {

@@ -1,4 +1,4 @@
-import { ManualClock, isPlinthError } from '@plinth/core';
+import { ManualClock } from '@plinth/core';
 import { memoryAdapter, openStore, type Store } from '@plinth/storage';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -8,33 +8,9 @@ import {
   type RecoveryCodesOptions,
 } from '../src/recovery-codes.js';
 import { Throttle } from '../src/throttle.js';
-import type { AuditRecordInput } from '../src/types.js';
+import { MemoryAudit, failure } from './helpers/refusals.js';
 
 const START = Date.UTC(2026, 0, 1);
-
-async function failure(
-  p: Promise<unknown>,
-): Promise<{ code: string; reason?: string; error: Error }> {
-  const error = await p.then(
-    () => undefined,
-    (e: unknown) => e as Error,
-  );
-  expect(error, 'expected a rejection').toBeInstanceOf(Error);
-  expect(isPlinthError(error), String(error)).toBe(true);
-  const e = error as Error & { code: string; details?: { reason?: string } };
-  return {
-    code: e.code,
-    error: e,
-    ...(e.details?.reason !== undefined && { reason: e.details.reason }),
-  };
-}
-
-class MemoryAudit {
-  readonly records: AuditRecordInput[] = [];
-  async append(record: AuditRecordInput): Promise<void> {
-    this.records.push(record);
-  }
-}
 
 describe('RecoveryCodes', () => {
   let store: Store;

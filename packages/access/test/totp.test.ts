@@ -1,4 +1,4 @@
-import { ManualClock, isPlinthError } from '@plinth/core';
+import { ManualClock } from '@plinth/core';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,33 +20,9 @@ import {
   type TotpAlgorithm,
   type TotpOptions,
 } from '../src/totp.js';
-import type { AuditRecordInput } from '../src/types.js';
+import { MemoryAudit, failure } from './helpers/refusals.js';
 
 const START = Date.UTC(2026, 0, 1, 12, 0, 0);
-
-async function failure(
-  p: Promise<unknown>,
-): Promise<{ code: string; reason?: string; error: Error }> {
-  const error = await p.then(
-    () => undefined,
-    (e: unknown) => e as Error,
-  );
-  expect(error, 'expected a rejection').toBeInstanceOf(Error);
-  expect(isPlinthError(error), String(error)).toBe(true);
-  const e = error as Error & { code: string; details?: { reason?: string } };
-  return {
-    code: e.code,
-    error: e,
-    ...(e.details?.reason !== undefined && { reason: e.details.reason }),
-  };
-}
-
-class MemoryAudit {
-  readonly records: AuditRecordInput[] = [];
-  async append(record: AuditRecordInput): Promise<void> {
-    this.records.push(record);
-  }
-}
 
 const otplibName = (a: TotpAlgorithm) => a.toLowerCase() as 'sha1' | 'sha256' | 'sha512';
 
