@@ -8,6 +8,8 @@ import { PolicySet } from '@plinth/policy';
 import { memoryAdapter, openStore, type Store } from '@plinth/storage';
 import { newEnforcer, newModelFromString, type Enforcer } from 'casbin';
 import { defineSuite, type BenchCase, type Measurement, type RunSettings } from '../src/harness.js';
+import { CASBIN_RBAC_MODEL } from '../src/casbin-rbac.js';
+import { percentile } from '../src/stats.js';
 
 /**
  * @plinth/access against the libraries a host would glue together instead. authorize(): the
@@ -24,20 +26,6 @@ const FOLDERS = 50;
 const DOCS = 2_000;
 const REQUESTS = 1_024;
 const ACTIONS = ['read', 'write', 'delete', 'share'] as const;
-
-const CASBIN_MODEL = `
-[request_definition]
-r = sub, obj, act
-[policy_definition]
-p = sub, obj, act
-[role_definition]
-g = _, _
-g2 = _, _
-[policy_effect]
-e = some(where (p.eft == allow))
-[matchers]
-m = g(r.sub, p.sub) && g2(r.obj, p.obj) && r.act == p.act
-`;
 
 interface RbacModel {
   roles: { name: string; inherits: string[]; action: string; folder: string }[];
@@ -189,7 +177,7 @@ async function authorizeCases(): Promise<BenchCase[]> {
     auditDecisions: 'none',
   });
 
-  const enforcer: Enforcer = await newEnforcer(newModelFromString(CASBIN_MODEL));
+  const enforcer: Enforcer = await newEnforcer(newModelFromString(CASBIN_RBAC_MODEL));
   for (const r of model.roles) {
     await enforcer.addPolicy(`role:${r.name}`, `folder:${r.folder}`, r.action);
     // Casbin's g: the heir is a member of the role it inherits.
@@ -261,10 +249,6 @@ async function authorizeCases(): Promise<BenchCase[]> {
       target: { minRatio: 1000 },
     },
   ];
-}
-
-function percentile(sorted: readonly number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
 }
 
 async function authorizeMeasurements(settings: RunSettings): Promise<Measurement[]> {

@@ -13,6 +13,8 @@ import {
 } from '@plinth/policy';
 import { newEnforcer, newModelFromString, type Enforcer } from 'casbin';
 import { defineSuite, type Measurement, type RunSettings } from '../src/harness.js';
+import { CASBIN_RBAC_MODEL } from '../src/casbin-rbac.js';
+import { percentile } from '../src/stats.js';
 
 /**
  * @plinth/policy against the official Cedar engine (cedar-wasm: the policy set preparsed once,
@@ -180,20 +182,6 @@ entity Document in [Folder] { department: String, level: Long, locked: Bool };
 action read, write, delete, share, comment appliesTo { principal: User, resource: Document };
 `;
 
-const CASBIN_MODEL = `
-[request_definition]
-r = sub, obj, act
-[policy_definition]
-p = sub, obj, act
-[role_definition]
-g = _, _
-g2 = _, _
-[policy_effect]
-e = some(where (p.eft == allow))
-[matchers]
-m = g(r.sub, p.sub) && g2(r.obj, p.obj) && r.act == p.act
-`;
-
 /** A full GC through V8's flag (the harness does not start Node with --expose-gc). */
 function collect(): void {
   v8.setFlagsFromString('--expose-gc');
@@ -217,10 +205,6 @@ function cedarDecision(call: ReturnType<typeof cedarCall>): string {
   return a.response.decision;
 }
 
-function percentile(sorted: readonly number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
-}
-
 export default defineSuite({
   name: 'policy',
   description:
@@ -239,7 +223,7 @@ export default defineSuite({
     const calls = model.requests.map((r) => cedarCall(model, r, 'bench'));
 
     // Casbin: the RBAC part (roles → folder permissions, user → roles, document → folder).
-    const enforcer: Enforcer = await newEnforcer(newModelFromString(CASBIN_MODEL));
+    const enforcer: Enforcer = await newEnforcer(newModelFromString(CASBIN_RBAC_MODEL));
     for (const r of model.rbac) {
       for (const a of r.actions)
         await enforcer.addPolicy(`role:${r.role}`, `folder:${r.folder}`, a);
