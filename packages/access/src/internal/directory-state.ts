@@ -66,6 +66,8 @@ export interface DirectoryTypes {
 interface Grant {
   readonly role: string;
   readonly scope: string;
+  /** The scope parsed once, when the assignment is applied (undefined for a global one). */
+  readonly scopeRef: Scope | undefined;
   readonly expiresAt: number | undefined;
 }
 
@@ -154,7 +156,12 @@ export class DirectoryState {
       grants?.delete(key);
     } else {
       if (grants === undefined) this.#grants.set(principal, (grants = new Map()));
-      grants.set(key, { role, scope, expiresAt: a.expiresAt });
+      grants.set(key, {
+        role,
+        scope,
+        scopeRef: scope === GLOBAL ? undefined : parseScope(scope),
+        expiresAt: a.expiresAt,
+      });
     }
     const p = this.#principals.get(principal);
     if (p !== undefined && scope === GLOBAL) this.#entities.upsert([this.#principalEntity(p)]);
@@ -180,11 +187,6 @@ export class DirectoryState {
   /** The live Cedar entity store (principals, groups, roles; hosts may add resource entities). */
   get entities(): EntityStore {
     return this.#entities;
-  }
-
-  /** The Cedar type names in use. */
-  get types(): DirectoryTypes {
-    return this.#types;
   }
 
   /** The Cedar uid of a principal record (or of a stored principal id). */
@@ -297,7 +299,7 @@ export class DirectoryState {
           scoped = true;
           if (resource === undefined) continue;
           if (g.scope !== resource.text) {
-            const scope = parseScope(g.scope);
+            const scope = g.scopeRef as Scope;
             const scopeUid = this.#entities.internUid(scope.type, scope.id);
             if (resourceUid === undefined || scopeUid === undefined) continue;
             if (!this.#entities.isDescendant(resourceUid, scopeUid)) continue;
